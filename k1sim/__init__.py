@@ -1,0 +1,29 @@
+"""k1sim: a cycle-approximate simulator for the SpacemiT K1/K3 matrix engines.
+
+The public names are imported on first use, so ``import k1sim`` (and
+``k1sim --help``) stays fast: numba and simpy load only when a run needs them.
+"""
+
+from k1sim.errors import BuildError, K1SimError, ParseError, VerifyError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "parse": ("k1sim.ir.parser", "parse"),
+    "parse_file": ("k1sim.ir.parser", "parse_file"),
+    "Module": ("k1sim.ir.core", "Module"),
+    "verify": ("k1sim.ir.verify", "verify"),
+    "Builder": ("k1sim.ir.builder", "Builder"),
+}
+
+__all__ = ["K1SimError", "ParseError", "VerifyError", "BuildError", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'k1sim' has no attribute {name!r}")

@@ -1,0 +1,109 @@
+"""Errors k1sim raises on purpose.
+
+Every error a user can cause is a ``K1SimError``. Errors tied to a place in a
+``.xsmt`` file carry that place and render as ``file:line:col: error: message``
+followed by the source line and a caret, and, when the op carries a Python
+``loc``, a second line naming the Python source.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+
+class K1SimError(Exception):
+    """Base of every error k1sim raises on purpose."""
+
+
+class Source:
+    """A decoded source text with a line index, shared by every position in it."""
+
+    __slots__ = ("filename", "text", "_line_starts")
+
+    def __init__(self, filename: str, text: str):
+        self.filename = filename
+        self.text = text
+        self._line_starts = None
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column (in characters) of a character offset."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def line_text(self, line: int) -> str:
+        self.line_col(0)
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start:] if end < 0 else self.text[start:end]
+
+
+class Pos:
+    """A position in a source: the source and a character offset."""
+
+    __slots__ = ("source", "offset")
+
+    def __init__(self, source: Source, offset: int):
+        self.source = source
+        self.offset = offset
+
+    @property
+    def line_col(self) -> tuple[int, int]:
+        return self.source.line_col(self.offset)
+
+    def __str__(self) -> str:
+        line, col = self.line_col
+        return f"{self.source.filename}:{line}:{col}"
+
+
+def _caret_block(line_text: str, col: int) -> str:
+    shown = line_text.expandtabs(1)
+    if len(shown) > 200:
+        start = max(0, col - 100)
+        shown, col = shown[start:start + 200], col - start
+    return f"{shown}\n{' ' * (col - 1)}^"
+
+
+class ParseError(K1SimError):
+    """An input error at a place in a ``.xsmt`` file (syntax or verification)."""
+
+    kind = "error"
+
+    def __init__(self, message: str, pos: Pos | None = None, pyloc: str | None = None,
+                 *, filename: str | None = None, line: int = 0, column: int = 0,
+                 line_text: str | None = None):
+        self.message = message
+        self.pyloc = pyloc
+        if pos is not None:
+            filename = pos.source.filename
+            line, column = pos.line_col
+            line_text = pos.source.line_text(line)
+        self.filename = filename or "<unknown>"
+        self.line = line
+        self.column = column
+        self.line_text = line_text
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = f"{self.filename}:{self.line}:{self.column}: {self.kind}: {self.message}"
+        parts = [head]
+        if self.line_text is not None and self.line:
+            parts.append(_caret_block(self.line_text, self.column))
+        if self.pyloc:
+            parts.append(f"  at {self.pyloc}")
+        return "\n".join(parts)
+
+
+class VerifyError(ParseError):
+    """An op whose operands, attributes or types break its definition."""
+
+
+class BuildError(K1SimError):
+    """A Python-built program that is not a valid kernel."""
