@@ -36,35 +36,47 @@ class Parser(TokenStream):
         self.scope_stack: list[list[str]] = [[]]
         self.uses: list[tuple[Value, int]] = []
         self.loc_aliases: dict[str, tuple] = {}
-        self.loc_owners: list = []
         self.warnings: list[str] = []
 
     # -- file and module ------------------------------------------------
     def parse_file(self) -> Module:
         if self.kinds[0] == EOF:
             raise self.error("empty file: expected a module or a function")
-        self._parse_alias_defs()
+        self._read_aliases_ahead()
+        self._skip_alias_defs()
         if self.texts[self.i] == "module":
             module = self._parse_module()
         else:
             module = Module(filename=self.source.filename)
             while self.kinds[self.i] not in (EOF, "hash"):
                 module.ops.append(self._parse_top_op())
-        self._parse_alias_defs()
+        self._skip_alias_defs()
         if self.kinds[self.i] != EOF:
             raise self.error(f"expected end of file, found {self.found()}")
-        self._resolve_locs(module)
         module.warnings = self.warnings
         return module
 
-    def _parse_alias_defs(self) -> None:
-        while self.kinds[self.i] == "hash" and self.texts[self.i + 1] == "=":
-            name = self.advance()[1:]
-            self.i += 1
-            if self.texts[self.i] == "loc" and self.texts[self.i + 1] == "(":
-                self.loc_aliases[name] = (self.parse_optional_loc(), self.pos(self.i - 1))
+    def _read_aliases_ahead(self) -> None:
+        """Read every ``#name = …`` definition first: dumps put them after the module,
+        but ops need them as they are read (diagnostics show the Python location)."""
+        kinds, texts = self.kinds, self.texts
+        starts = [j for j in range(len(kinds) - 1) if kinds[j] == "hash" and texts[j + 1] == "="]
+        for j in starts:
+            self.i = j + 2
+            name = texts[j][1:]
+            if texts[self.i] == "loc" and texts[self.i + 1] == "(":
+                self.loc_aliases[name] = (self.parse_optional_loc(), self.pos(j))
             else:
                 self.attr_aliases[name] = self.parse_attr()
+        self.i = 0
+        self.loc_aliases = {name: (self._resolve(loc, (name,)), pos)
+                            for name, (loc, pos) in self.loc_aliases.items()}
+
+    def _skip_alias_defs(self) -> None:
+        while self.kinds[self.i] == "hash" and self.texts[self.i + 1] == "=":
+            self.i += 2
+            if self.parse_optional_loc() is None:
+                self.parse_attr()
 
     def _parse_module(self) -> Module:
         self.i += 1
@@ -78,7 +90,7 @@ class Parser(TokenStream):
             if self.kinds[self.i] == EOF:
                 raise self.error("expected '}' to close the module")
             module.ops.append(self._parse_top_op())
-        module.loc = self._loc_for(module)
+        self.attach_loc(module)
         return module
 
     def _parse_top_op(self) -> Operation:
@@ -238,10 +250,7 @@ class Parser(TokenStream):
                                          f"'{opdef.name}' is kept and ignored")
         op = Operation(opdef.name, parsed.operands, parsed.result_types, props, attrs,
                        parsed.regions, pos=pos)
-        aliases = self.alias_refs
-        op.loc = self.parse_optional_loc()
-        if self.alias_refs != aliases:
-            self.loc_owners.append(op)
+        self.attach_loc(op)
         for key in opdef.required:
             if key not in props:
                 raise ParseError(f"'{opdef.name}' needs the property '{key}'", pos)
@@ -323,43 +332,31 @@ class Parser(TokenStream):
 
     def attach_loc(self, owner) -> None:
         aliases = self.alias_refs
-        owner.loc = self.parse_optional_loc()
-        if self.alias_refs != aliases:
-            self.loc_owners.append(owner)
-
-    def _loc_for(self, owner):
-        self.attach_loc(owner)
-        return owner.loc
+        loc = self.parse_optional_loc()
+        owner.loc = self._resolve(loc) if self.alias_refs != aliases else loc
 
     # -- location aliases -----------------------------------------------
-    def _resolve_locs(self, module: Module) -> None:
-        done: dict[str, object] = {}
-
-        def resolve(loc, seen=()):
-            if isinstance(loc, AliasLoc):
-                if loc.name in done:
-                    return done[loc.name]
-                if loc.name not in self.loc_aliases:
-                    raise ParseError(f"undefined location alias '#{loc.name}'", loc.pos)
-                if loc.name in seen:
-                    raise ParseError(f"location alias '#{loc.name}' refers to itself", loc.pos)
-                target = resolve(self.loc_aliases[loc.name][0], seen + (loc.name,))
-                done[loc.name] = target
-                return target
-            fields = getattr(loc, "__dataclass_fields__", None)
-            if not fields:
-                return loc
-            changes = {}
-            for f in fields:
-                v = getattr(loc, f)
-                if isinstance(v, tuple):
-                    changes[f] = tuple(resolve(x, seen) for x in v)
-                elif hasattr(v, "python"):
-                    changes[f] = resolve(v, seen)
-            return type(loc)(**{**{f: getattr(loc, f) for f in fields}, **changes})
-
-        for owner in self.loc_owners:
-            owner.loc = resolve(owner.loc)
+    def _resolve(self, loc, seen=()):
+        """Replace ``#alias`` references inside a location by what they name."""
+        if isinstance(loc, AliasLoc):
+            entry = self.loc_aliases.get(loc.name)
+            if entry is None:
+                raise ParseError(f"undefined location alias '#{loc.name}'", loc.pos)
+            if loc.name in seen:
+                raise ParseError(f"location alias '#{loc.name}' refers to itself", loc.pos)
+            return self._resolve(entry[0], seen + (loc.name,))
+        fields = getattr(loc, "__dataclass_fields__", None)
+        if not fields:
+            return loc
+        values = {}
+        for f in fields:
+            v = getattr(loc, f)
+            if isinstance(v, tuple):
+                v = tuple(self._resolve(x, seen) for x in v)
+            elif hasattr(v, "python"):
+                v = self._resolve(v, seen)
+            values[f] = v
+        return type(loc)(**values)
 
 
 def parse(text: str, filename: str = "<string>") -> "Module":

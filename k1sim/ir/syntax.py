@@ -22,15 +22,19 @@ TYPE_HELP = ("types are i1 i4 i8 i16 i32 i64 index f16 bf16 f32 f64, tensor<DxDx
 
 
 class AliasLoc:
-    """A ``loc(#name)`` reference, replaced once every alias has been read."""
+    """A ``loc(#name)`` reference, replaced once every alias has been read.
 
-    __slots__ = ("name", "pos")
+    Until then ``python()`` asks the stream, so an error raised while parsing
+    still names the Python source of an alias defined later in the file.
+    """
 
-    def __init__(self, name: str, pos: Pos):
-        self.name, self.pos = name, pos
+    __slots__ = ("name", "pos", "stream")
+
+    def __init__(self, name: str, pos: Pos, stream=None):
+        self.name, self.pos, self.stream = name, pos, stream
 
     def python(self):
-        return None
+        return self.stream.alias_python(self.name) if self.stream is not None else None
 
 
 class TokenStream:
@@ -40,6 +44,10 @@ class TokenStream:
         self.i = 0
         self.attr_aliases: dict[str, A.Attr] = {}
         self.alias_refs = 0
+
+    def alias_python(self, name: str) -> str | None:
+        """The Python ``file:line:col`` of location alias ``name``, if known yet."""
+        return None
 
     # -- tokens ---------------------------------------------------------
     def pos(self, i: int | None = None) -> Pos:
@@ -458,7 +466,7 @@ class TokenStream:
         if kind == "hash":
             self.i += 1
             self.alias_refs += 1
-            return AliasLoc(text[1:], self.pos(self.i - 1))
+            return AliasLoc(text[1:], self.pos(self.i - 1), self)
         if text == "unknown":
             self.i += 1
             return UnknownLoc()

@@ -1,0 +1,1 @@
+"""Timing model: ame (issue 4)."""

@@ -1,0 +1,1 @@
+"""Timing model: cores (issue 4)."""

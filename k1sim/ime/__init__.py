@@ -1,0 +1,1 @@
+"""Timing model: ime (issue 4)."""

@@ -1,0 +1,1 @@
+"""Timing model: memory (issue 4)."""
