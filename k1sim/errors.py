@@ -18,12 +18,15 @@ class K1SimError(Exception):
 class Source:
     """A decoded source text with a line index, shared by every position in it."""
 
-    __slots__ = ("filename", "text", "_line_starts")
+    __slots__ = ("filename", "text", "_line_starts", "token_offsets")
 
     def __init__(self, filename: str, text: str):
         self.filename = filename
         self.text = text
         self._line_starts = None
+        # Set by the lexer: computes character offsets of tokens, only when a
+        # position is actually shown (most parses never need one).
+        self.token_offsets = None
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of a character offset."""
@@ -46,13 +49,20 @@ class Source:
 
 
 class Pos:
-    """A position in a source: the source and a character offset."""
+    """A position in a source: a character offset, or a token index resolved on demand."""
 
-    __slots__ = ("source", "offset")
+    __slots__ = ("source", "_offset", "token")
 
-    def __init__(self, source: Source, offset: int):
+    def __init__(self, source: Source, offset: int | None = None, token: int | None = None):
         self.source = source
-        self.offset = offset
+        self._offset = offset
+        self.token = token
+
+    @property
+    def offset(self) -> int:
+        if self._offset is None:
+            self._offset = self.source.token_offsets()[self.token]
+        return self._offset
 
     @property
     def line_col(self) -> tuple[int, int]:
@@ -63,8 +73,12 @@ class Pos:
         return f"{self.source.filename}:{line}:{col}"
 
 
+# Control characters would garble the terminal; each shows as one '?' so the caret still lines up.
+_UNPRINTABLE = {c: "?" for c in (*range(0x20), 0x7F) if c != 0x09}
+
+
 def _caret_block(line_text: str, col: int) -> str:
-    shown = line_text.expandtabs(1)
+    shown = line_text.rstrip("\r").expandtabs(1).translate(_UNPRINTABLE)
     if len(shown) > 200:
         start = max(0, col - 100)
         shown, col = shown[start:start + 200], col - start

@@ -113,8 +113,8 @@ class Operation:
         self.name = name
         self.operands: list[Value] = list(operands)
         self.results = [Value(t, self, i) for i, t in enumerate(result_types)]
-        self.props: dict[str, Attr] = dict(props or {})
-        self.attrs: dict[str, Attr] = dict(attrs or {})
+        self.props: dict[str, Attr] = dict(props) if props else {}
+        self.attrs: dict[str, Attr] = dict(attrs) if attrs else {}
         self.regions: list[Region] = list(regions)
         for r in self.regions:
             r.parent = self

@@ -14,7 +14,6 @@ from k1sim.errors import ParseError, Pos, Source
 
 # Token kinds. Order of the alternatives matters: longer, more specific first.
 _SPEC = [
-    ("ws", r"[ \t\r\n]+|//[^\n]*"),
     ("value", r"%[A-Za-z0-9_$.\-]+(?:#[0-9]+)?"),
     ("symbol", r'@(?:[A-Za-z_$.][A-Za-z0-9_$.\-]*|"(?:[^"\\\n]|\\.)*")'),
     ("caret", r"\^[A-Za-z0-9_$.\-]+"),
@@ -28,34 +27,79 @@ _SPEC = [
     ("ident", r"[A-Za-z_][A-Za-z0-9_$.]*"),
     ("arrow", r"->"),
     ("punct", r"[()\[\]{}<>,:=*?+\-]"),
-    ("bad", r'"|.'),
+    ("bad", r'.'),
+    ("eof", r"\Z"),
 ]
-_MASTER = re.compile("|".join(f"(?P<{k}>{p})" for k, p in _SPEC), re.S)
+# One group: the token; whitespace and comments before it are skipped.
+_TOKEN = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*(" + "|".join(p for _, p in _SPEC) + ")", re.S)
+_PREFIXED = {"%": "value", "@": "symbol", "^": "caret", "#": "hash", "!": "bang", '"': "string"}
+_SIMPLE = {c: "ident" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"}
+_SIMPLE.update({c: "punct" for c in "()[]{}<>,:=*+"})
 
 EOF = "eof"
 
 
-def tokenize(source: Source) -> tuple[list[str], list[str], list[int]]:
-    """Split ``source`` into parallel lists of kinds, texts and offsets.
+def _classify(text: str) -> str:
+    c = text[0]
+    if c in _PREFIXED:
+        return _PREFIXED[c] if len(text) > 1 else "bad"
+    if text == "->":
+        return "arrow"
+    if text in ("-", "?"):
+        return "punct"
+    # The master expression already chose the token; only its kind is left.
+    if text[-1] == "x":
+        return "dims"
+    if text[:2] == "0x":
+        return "hex"
+    if c.isdigit():
+        return "int" if text.isdigit() else "float"
+    return "bad"
+
+
+def tokenize(source: Source) -> tuple[list[str], list[str]]:
+    """Split ``source`` into parallel lists of token kinds and texts.
 
     Value names may contain ``-`` (``%c-7_i16``), bare identifiers may not, so
-    ``f32->`` lexes as a type and an arrow. The list ends with an ``eof`` token.
+    ``f32->`` lexes as a type and an arrow. The lists end with an ``eof``
+    token (the empty match at the end of the text). Character offsets are
+    computed only if a position is shown.
     """
-    kinds: list[str] = []
-    texts: list[str] = []
-    offs: list[int] = []
-    kadd, tadd, oadd = kinds.append, texts.append, offs.append
-    for m in _MASTER.finditer(source.text):
-        kind = m.lastgroup
-        if kind == "ws":
-            continue
-        text = m.group()
-        if kind == "bad":
-            what = "unterminated string" if text == '"' else f"unexpected character {text!r}"
-            raise ParseError(what, Pos(source, m.start()))
-        kadd(kind), tadd(text), oadd(m.start())
-    kadd(EOF), tadd(""), oadd(len(source.text))
-    return kinds, texts, offs
+    text = source.text
+    texts = _TOKEN.findall(text)
+    if len(texts) > 1 and texts[-2] == "":
+        texts.pop()  # the end matches twice when whitespace precedes it
+    simple = _SIMPLE.get
+    kinds = [simple(t[0]) or _classify(t) for t in texts[:-1]]
+    kinds.append(EOF)
+    offsets: list[int] = []
+
+    def token_offsets() -> list[int]:
+        if not offsets:
+            offsets.extend(m.start(1) for m in _TOKEN.finditer(text))
+        return offsets
+
+    source.token_offsets = token_offsets
+    if "bad" in kinds:
+        i = kinds.index("bad")
+        what = "unterminated string" if texts[i] == '"' else f"unexpected character {texts[i]!r}"
+        raise ParseError(what, Pos(source, token=i))
+    return kinds, texts
+
+
+def join_tokens(texts) -> str:
+    """Re-spell a token run compactly (for attributes k1sim keeps as text)."""
+    out = []
+    prev = ""
+    for t in texts:
+        if out and (prev[-1:].isalnum() or prev[-1:] in "_\"") and (t[:1].isalnum() or t[:1]
+                                                                     in "_%@#!\""):
+            out.append(" ")
+        elif prev == ",":
+            out.append(" ")
+        out.append(t)
+        prev = t
+    return "".join(out)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}

@@ -17,9 +17,10 @@ is verified as soon as it is read, so errors point at the op.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
-from k1sim.errors import K1SimError, ParseError
+from k1sim.errors import K1SimError, ParseError, Pos
 from k1sim.ir import registry
 from k1sim.ir.core import Block, Module, Operation, Region, Value
 from k1sim.ir.lexer import EOF
@@ -41,7 +42,8 @@ class Parser(TokenStream):
     # -- file and module ------------------------------------------------
     def parse_file(self) -> Module:
         if self.kinds[0] == EOF:
-            raise self.error("empty file: expected a module or a function")
+            raise ParseError("empty file: expected a module or a function",
+                             Pos(self.source, 0))
         self._read_aliases_ahead()
         self._skip_alias_defs()
         if self.texts[self.i] == "module":
@@ -112,7 +114,7 @@ class Parser(TokenStream):
 
     def declare(self, name: str, value: Value, tok: int) -> None:
         if name in self.visible:
-            line, col = self.source.line_col(self.offs[self.def_pos[name]])
+            line, col = self.pos(self.def_pos[name]).line_col
             raise self.error(f"redefinition of '%{name}' (first defined at {line}:{col}); "
                              "a name stays visible to the end of its region", tok)
         self.visible[name] = value
@@ -250,7 +252,8 @@ class Parser(TokenStream):
                                          f"'{opdef.name}' is kept and ignored")
         op = Operation(opdef.name, parsed.operands, parsed.result_types, props, attrs,
                        parsed.regions, pos=pos)
-        self.attach_loc(op)
+        if self.texts[self.i] == "loc":
+            self.attach_loc(op)
         for key in opdef.required:
             if key not in props:
                 raise ParseError(f"'{opdef.name}' needs the property '{key}'", pos)
@@ -298,7 +301,7 @@ class Parser(TokenStream):
         while self.texts[self.i] != "}" or self.kinds[self.i] == "string":
             kind = self.kinds[self.i]
             if kind == EOF:
-                line, col = self.source.line_col(self.offs[open_tok])
+                line, col = self.pos(open_tok).line_col
                 raise self.error(f"expected '}}' to close the region opened at {line}:{col}")
             if kind == "caret":
                 raise self.error("multi-block regions are not supported in format v1")
@@ -364,7 +367,19 @@ def parse(text: str, filename: str = "<string>") -> "Module":
     if len(text) > MAX_BYTES:
         raise ParseError(f"file is {len(text)} characters; k1sim reads at most {MAX_BYTES}",
                          filename=filename, line=1, column=1)
-    return Parser(text, filename).parse_file()
+    # The parse allocates many long-lived objects and frees none; collecting
+    # during it only rescans the growing IR (a third of the time on large dumps).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        parser = Parser(text, filename)
+        return parser.parse_file()
+    except RecursionError:
+        raise parser.error("nesting too deep: brackets, types, locations or regions nest "
+                           "more levels than k1sim can read") from None
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def parse_file(path) -> "Module":

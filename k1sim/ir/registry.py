@@ -49,8 +49,13 @@ def ops_of(dialect: str) -> list[str]:
     return sorted(n for n in OPS if n.partition(".")[0] == dialect)
 
 
+_loaded = False
+
+
 def lookup(name: str) -> OpDef | None:
-    if not OPS:
+    # A flag, not "OPS is empty": importing one ops module (the builder does)
+    # registers some ops without the others.
+    if not _loaded:
         load_all()
     return OPS.get(name)
 
@@ -65,5 +70,7 @@ def unknown_op_message(name: str) -> str:
 
 
 def load_all() -> None:
+    global _loaded
     from k1sim.ir.ops import (arith, func, math_ops, scf, tle, tt, xsmt,  # noqa: F401
                               xsmt_async, xsmt_buffers)
+    _loaded = True

@@ -15,43 +15,38 @@ from k1sim.errors import ParseError, Pos, Source
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
 from k1sim.ir.core import CallSiteLoc, FileLoc, FusedLoc, NameLoc, UnknownLoc
-from k1sim.ir.lexer import EOF, tokenize, unescape
+from k1sim.ir.lexer import EOF, join_tokens, tokenize, unescape
 
 TYPE_HELP = ("types are i1 i4 i8 i16 i32 i64 index f16 bf16 f32 f64, tensor<DxDxT>, "
              "!tt.ptr<T>, !tt.ptr<tensor<…>>, !xsmt.buffer<…>, !xsmt.mbarrier<N>")
 
 
+_TENSORS: dict[tuple[str, str], T.TensorType] = {}
+
+
 class AliasLoc:
-    """A ``loc(#name)`` reference, replaced once every alias has been read.
+    """A ``loc(#name)`` reference, replaced once every alias has been read."""
 
-    Until then ``python()`` asks the stream, so an error raised while parsing
-    still names the Python source of an alias defined later in the file.
-    """
+    __slots__ = ("name", "pos")
 
-    __slots__ = ("name", "pos", "stream")
-
-    def __init__(self, name: str, pos: Pos, stream=None):
-        self.name, self.pos, self.stream = name, pos, stream
+    def __init__(self, name: str, pos: Pos):
+        self.name, self.pos = name, pos
 
     def python(self):
-        return self.stream.alias_python(self.name) if self.stream is not None else None
+        return None
 
 
 class TokenStream:
     def __init__(self, text: str, filename: str):
         self.source = Source(filename, text)
-        self.kinds, self.texts, self.offs = tokenize(self.source)
+        self.kinds, self.texts = tokenize(self.source)
         self.i = 0
         self.attr_aliases: dict[str, A.Attr] = {}
         self.alias_refs = 0
 
-    def alias_python(self, name: str) -> str | None:
-        """The Python ``file:line:col`` of location alias ``name``, if known yet."""
-        return None
-
     # -- tokens ---------------------------------------------------------
     def pos(self, i: int | None = None) -> Pos:
-        return Pos(self.source, self.offs[self.i if i is None else i])
+        return Pos(self.source, token=self.i if i is None else i)
 
     def error(self, message: str, i: int | None = None) -> ParseError:
         return ParseError(message, self.pos(i))
@@ -141,6 +136,13 @@ class TokenStream:
 
     def _parse_tensor(self) -> T.TensorType:
         start = self.i
+        texts = self.texts
+        # Fast path for the common spelling tensor<NxMxT>: dumps repeat a few types.
+        if texts[start + 4] == ">" and texts[start + 1] == "<":
+            cached = _TENSORS.get((texts[start + 2], texts[start + 3]))
+            if cached is not None:
+                self.i = start + 5
+                return cached
         self.i += 1
         self.expect("<", "after 'tensor'")
         shape: tuple[int, ...] = ()
@@ -157,7 +159,10 @@ class TokenStream:
         if not T.is_scalar(element) and not isinstance(element, T.PtrType):
             raise self.error(f"tensor element type must be a scalar or !tt.ptr, not {element}", start)
         self.expect(">", "to close the tensor type")
-        return T.TensorType(shape, element)
+        t = T.TensorType(shape, element)
+        if self.i == start + 5 and T.is_scalar(element):
+            _TENSORS[(texts[start + 2], texts[start + 3])] = t
+        return t
 
     def parse_mbarrier_body(self) -> T.MBarrierType:
         """mbarrier-body ::= '<' int '>'   (after ``!xsmt.mbarrier``, or alone)"""
@@ -412,15 +417,15 @@ class TokenStream:
         start = self.i
         name = self.advance()
         if self.texts[self.i] == "<":
-            end = self.skip_balanced("<", ">")
-            return A.OpaqueAttr(name + self.source.text[self.offs[start + 1]:end])
+            self.skip_balanced("<", ">")
+            return A.OpaqueAttr(name + join_tokens(self.texts[start + 1:self.i]))
         alias = self.attr_aliases.get(name[1:])
         if alias is None:
             raise self.error(f"undefined attribute alias '{name}'", start)
         return alias
 
-    def skip_balanced(self, open_: str, close: str) -> int:
-        """Skip a balanced ``open … close`` group; return the offset after it."""
+    def skip_balanced(self, open_: str, close: str) -> None:
+        """Skip a balanced ``open … close`` group."""
         start, depth = self.i, 0
         while True:
             t = self.texts[self.i]
@@ -429,7 +434,7 @@ class TokenStream:
             depth += (t == open_) - (t == close)
             self.i += 1
             if depth == 0:
-                return self.offs[self.i - 1] + 1
+                return
 
     # -- locations ------------------------------------------------------
     def parse_optional_loc(self):
@@ -466,7 +471,7 @@ class TokenStream:
         if kind == "hash":
             self.i += 1
             self.alias_refs += 1
-            return AliasLoc(text[1:], self.pos(self.i - 1), self)
+            return AliasLoc(text[1:], self.pos(self.i - 1))
         if text == "unknown":
             self.i += 1
             return UnknownLoc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
+from k1sim.ir.lexer import join_tokens
 from k1sim.ir.registry import Parsed
 
 
@@ -70,9 +71,9 @@ def parse_flags(p, names: tuple) -> dict:
     props = {}
     while p.peek() in names and p.texts[p.i + 1] == "<":
         key = p.advance()
-        start = p.offs[p.i]
-        end = p.skip_balanced("<", ">")
-        props[key] = A.OpaqueAttr(f"#arith.{key}" + p.source.text[start:end])
+        start = p.i
+        p.skip_balanced("<", ">")
+        props[key] = A.OpaqueAttr(f"#arith.{key}" + join_tokens(p.texts[start:p.i]))
     return props
 
 
