@@ -9,29 +9,27 @@ that built it. Python numbers are accepted where values are and become
 canonicalizer leaves them)::
 
     b = Builder(arch="0xA03C", num_threads=4, grid=(2, 1))
-    with b.kernel("mm") as k:
-        a = k.arg("a", ptr(f16), shape=(64, 64), init="randn")
-        with k.range(0, 4, iter_args=[acc]) as loop:
-            k.yield_(k.add(loop.args[0], 1.0))
+    with b.kernel("scale") as k:
+        x = k.arg("x", ptr(f32), shape=(64,), init="randn")
+        offs = k.make_range(0, 64)
+        ptrs = k.addptr(x, offs)
+        k.store(ptrs, k.mul(k.load(ptrs), 2.0))
     text = b.module.to_text()
 
-Control flow: ``with k.range(...) as loop`` / ``with k.parallel(...)`` build
-``scf.for`` (the body ends with ``k.yield_`` when there are ``iter_args``;
-``loop.results`` afterwards); ``with k.if_(cond) as br:`` builds the then
-branch and an optional ``with br.else_():`` right after it the else branch
-(their ``k.yield_`` values become ``br.results``).
+Loops and conditionals are ``with`` blocks (``builder_flow``); the ``tl``
+builtins live in ``builder_ops`` and the ``smt`` / ``tle`` ones in
+``builder_smt``.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-import sys
 
 from k1sim.errors import BuildError, VerifyError
 from k1sim.ir import attrs as A
 from k1sim.ir import registry
 from k1sim.ir import types as T
+from k1sim.ir.builder_flow import FlowOps, caller_loc
 from k1sim.ir.builder_ops import ArithOps, TritonOps, as_type
 from k1sim.ir.builder_smt import SmtOps
 from k1sim.ir.core import Block, FileLoc, Module, Operation, Region, Value
@@ -49,23 +47,6 @@ def ptr(pointee, addrspace: int = 1) -> T.PtrType:
 def tensor(shape, element) -> T.TensorType:
     """``tensor<shape x element>``."""
     return T.TensorType(tuple(int(d) for d in shape), as_type(element))
-
-
-def caller_loc() -> FileLoc:
-    """The user's Python file:line:col that called into the builder."""
-    f = sys._getframe(1)
-    while f.f_back is not None and f.f_globals.get("__name__", "").startswith(
-            ("k1sim.ir.builder", "contextlib")):
-        f = f.f_back
-    col = 0
-    positions = getattr(f.f_code, "co_positions", None)
-    if positions is not None:
-        pos = next(itertools.islice(positions(), f.f_lasti // 2, None), None)
-        col = (pos[2] or 0) if pos else 0
-    return FileLoc(f.f_code.co_filename, f.f_lineno, col)
-
-
-_SSA_NAME = re.compile(r"[A-Za-z0-9_$.\-]+")
 
 
 class Builder:
@@ -101,7 +82,7 @@ class Builder:
         return caller_loc() if self.locations else None
 
 
-class Kernel(ArithOps, TritonOps, SmtOps):
+class Kernel(ArithOps, TritonOps, SmtOps, FlowOps):
     """The body of one ``tt.func``: an insertion point and one method per builtin."""
 
     def __init__(self, builder: Builder, name: str, public: bool):
@@ -139,7 +120,7 @@ class Kernel(ArithOps, TritonOps, SmtOps):
         return False
 
     def arg(self, name: str, type, *, shape=None, init: str | None = None, value=None) -> Value:
-        """A kernel argument with its k1sim attributes (shape/init for pointers, value for scalars)."""
+        """A kernel argument and its k1sim attributes (shape/init: pointers; value: scalars)."""
         t = as_type(type)
         if isinstance(t, T.PtrType) and value is not None:
             raise BuildError(f"argument '{name}': value= is for scalar arguments, not {t}")
@@ -194,8 +175,8 @@ class Kernel(ArithOps, TritonOps, SmtOps):
         self.check(op)
         return op
 
-    def check(self, op: Operation) -> None:
-        """Run the op's ``finish`` and ``verify``; unlocated errors name the Python line."""
+    def check(self, op: Operation, where: FileLoc | None = None) -> None:
+        """Run the op's ``finish`` and ``verify``; unlocated errors name ``where`` or the caller."""
         opdef = registry.lookup(op.name)
         try:
             if opdef.finish:
@@ -205,7 +186,7 @@ class Kernel(ArithOps, TritonOps, SmtOps):
         except VerifyError as e:
             if e.line:
                 raise
-            where = caller_loc()
+            where = where or caller_loc()
             raise VerifyError(e.message, filename=where.file, line=where.line,
                               column=where.col) from None
 
@@ -261,7 +242,7 @@ class Kernel(ArithOps, TritonOps, SmtOps):
         return self.cast(x, t)
 
     def pair(self, a, b) -> tuple[Value, Value]:
-        """Two operands of one type: numbers take the other's type, scalars and tensors broadcast."""
+        """Two operands of one type: numbers take the other's type; scalars, tensors broadcast."""
         if not isinstance(a, Value):
             a = self.value(a, b.type if isinstance(b, Value) else None)
         b = self.value(b, a.type)
@@ -277,153 +258,6 @@ class Kernel(ArithOps, TritonOps, SmtOps):
             shape = _broadcast_shape(ta, tb)
             return self.broadcast(a, shape), self.broadcast(b, shape)
         return a, b
-
-    # -- control flow ----------------------------------------------------
-    def range(self, lb, ub, step=1, iter_args=()) -> "Loop":
-        """``scf.for``: ``with k.range(0, n, iter_args=[acc]) as loop:``."""
-        return Loop(self, lb, ub, step, list(iter_args), {})
-
-    def parallel(self, lb, ub, step=1) -> "Loop":
-        """``smt.parallel``: ``scf.for … {bind_sub_block = true}`` over the stream's threads."""
-        return Loop(self, lb, ub, step, [], {"bind_sub_block": A.BoolAttr(True)})
-
-    def if_(self, cond) -> "If":
-        """``scf.if``: ``with k.if_(c) as br:`` then ``with br.else_():`` right after."""
-        return If(self, cond)
-
-    def yield_(self, *values) -> None:
-        """``scf.yield`` ending a loop body or an if branch."""
-        vals = [self.value(v) for v in values]
-        op = self.op("scf.yield", vals)
-        if not vals:
-            op.loc = None  # printed elided, so a location could not survive a round trip
-
-    def push(self, block: Block) -> None:
-        self.close_if()
-        self.blocks.append(block)
-
-    def pop(self) -> Block:
-        self.close_if()
-        return self.blocks.pop()
-
-    def close_if(self) -> None:
-        """Verify a finished ``scf.if`` once no else branch can follow it."""
-        pending, self._open_if = self._open_if, None
-        if pending is not None:
-            self.check(pending.op)
-
-
-class Loop:
-    """An ``scf.for`` being built; ``iv``/``args`` inside, ``results`` after."""
-
-    def __init__(self, k: Kernel, lb, ub, step, inits: list, attrs: dict):
-        self.k = k
-        bound = next((v.type for v in (lb, ub, step) if isinstance(v, Value)), T.i32)
-        self.bounds = [k.to_int(v, bound) for v in (lb, ub, step)]
-        self.inits = [k.value(v) for v in inits]
-        self.attrs = attrs
-        self.loc = k.builder.loc()
-        self.block = Block([Value(bound)] + [Value(v.type) for v in self.inits])
-        self.op: Operation | None = None
-
-    @property
-    def iv(self) -> Value:
-        return self.block.args[0]
-
-    @property
-    def args(self) -> list[Value]:
-        return self.block.args[1:]
-
-    @property
-    def results(self) -> list[Value]:
-        if self.op is None:
-            raise BuildError("a loop's results exist after its 'with' block")
-        return self.op.results
-
-    @property
-    def result(self) -> Value:
-        return self.results[0]
-
-    def __enter__(self) -> "Loop":
-        self.k.push(self.block)
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        self.k.pop()
-        if exc_type is not None:
-            return False
-        last = self.block.terminator
-        if self.inits and (last is None or last.name != "scf.yield"):
-            raise BuildError("a loop with iter_args must end its body with k.yield_(...) "
-                             f"giving {len(self.inits)} value(s)")
-        self.op = self.k.op("scf.for", self.bounds + self.inits, [v.type for v in self.inits],
-                            attrs=self.attrs, regions=[Region([self.block])])
-        self.op.loc = self.loc
-        return False
-
-
-class If:
-    """An ``scf.if`` being built; verified when its else branch ends or cannot follow."""
-
-    def __init__(self, k: Kernel, cond):
-        self.k = k
-        self.cond = k.value(cond)
-        self.loc = k.builder.loc()
-        self.op: Operation | None = None
-
-    def __enter__(self) -> "If":
-        self.k.push(Block())
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        then = self.k.pop()
-        if exc_type is not None:
-            return False
-        last = then.terminator
-        types = [v.type for v in last.operands] if last and last.name == "scf.yield" else []
-        self.op = Operation("scf.if", [self.cond], types, regions=[Region([then])], loc=self.loc)
-        self.k.blocks[-1].append(self.op)
-        self.k._open_if = self
-        return False
-
-    def else_(self) -> "_Else":
-        """The else branch: ``with br.else_():`` directly after the then block."""
-        if self.k._open_if is not self:
-            raise BuildError("else_() must directly follow its if_ block")
-        return _Else(self)
-
-    @property
-    def results(self) -> list[Value]:
-        if self.op is None:
-            raise BuildError("an if's results exist after its 'with' block")
-        if self.k._open_if is self:
-            self.k.close_if()
-        return self.op.results
-
-    @property
-    def result(self) -> Value:
-        return self.results[0]
-
-
-class _Else:
-    def __init__(self, branch: If):
-        self.branch = branch
-
-    def __enter__(self) -> None:
-        k = self.branch.k
-        k._open_if = None
-        k.blocks.append(Block())
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        k, op = self.branch.k, self.branch.op
-        block = k.pop()
-        if exc_type is not None:
-            return False
-        region = Region([block])
-        region.parent = op
-        op.regions.append(region)
-        k.check(op)
-        return False
 
 
 def _scalar_attr(value, t: T.Type) -> A.Attr:
@@ -455,7 +289,8 @@ def _const_name(attr: A.Attr) -> str:
 
 
 def _ssa_name(name: str) -> str:
-    return name if _SSA_NAME.fullmatch(name) else re.sub(r"[^A-Za-z0-9_$.\-]", "_", name) or "arg"
+    """``name`` with the characters an SSA name cannot hold replaced by ``_``."""
+    return re.sub(r"[^A-Za-z0-9_$.\-]", "_", name) or "arg"
 
 
 def _broadcast_shape(a: T.TensorType, b: T.TensorType) -> tuple:

@@ -115,7 +115,7 @@ class ArithOps:
         elif isinstance(dst, T.FloatType):
             name = "uitofp" if unsigned else "sitofp"
         elif isinstance(src, T.FloatType):
-            name = "fptoui" if not signed else "fptosi"
+            name = "fptosi" if signed else "fptoui"
         elif T.index in (src, dst):
             name = "index_cast"
         elif T.bitwidth(src) < T.bitwidth(dst):
@@ -248,7 +248,7 @@ class TritonOps:
         return self.emit("tt.advance", [p, *offs], p.type)
 
     def load(self, p, mask=None, other=None, boundary_check=None, padding=None) -> Value:
-        """``tt.load`` of a block pointer (``boundary_check``/``padding``) or pointers (mask/other)."""
+        """``tt.load`` via a block pointer (boundary_check, padding) or pointers (mask, other)."""
         p = self.value(p)
         result = load_result_type(p.type)
         operands = [p]

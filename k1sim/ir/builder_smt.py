@@ -18,11 +18,14 @@ from k1sim.ir.ops.xsmt import mmt4d_type, pack_type
 _TRANSPOSE_B = (1, 0, 3, 2)
 
 
-def _two(values, what: str, op: str) -> tuple:
+def _two(values, what: str, op: str, sizes: bool = True) -> tuple:
+    """Two entries, one per matrix dimension; ``sizes`` must be Python ints."""
     values = tuple(values)
     if len(values) != 2:
         raise BuildError(f"{op}: {what} must have 2 entries (one per matrix dimension), "
                          f"got {len(values)}: {list(values)}")
+    if sizes and not all(isinstance(v, int) for v in values):
+        raise BuildError(f"{op}: {what} must be Python ints, got {list(values)}")
     return values
 
 
@@ -55,12 +58,15 @@ class SmtOps:
     def descriptor_load_view(self, block_ptr, offsets, shape, packed) -> Value:
         """The fused ``xsmt.descriptor_load_view`` (load a window and pack it); i64 offsets."""
         block_ptr = self.value(block_ptr)
-        offs = [self.to_int(o, T.i64) for o in _two(offsets, "offsets", "descriptor_load_view")]
+        t = block_ptr.type
+        if not (isinstance(t, T.PtrType) and t.is_block):
+            raise BuildError(f"descriptor_load_view needs a block pointer, got {t}")
+        offsets = _two(offsets, "offsets", "descriptor_load_view", sizes=False)
+        offs = [self.to_int(o, T.i64) for o in offsets]
         shape = _two(shape, "shape", "descriptor_load_view")
         packed = _two(packed, "packed", "descriptor_load_view")
-        element = getattr(getattr(block_ptr.type, "pointee", None), "element", None)
         return self.emit("xsmt.descriptor_load_view", [block_ptr, *offs],
-                         pack_type(element, shape, packed),
+                         pack_type(t.pointee.element, shape, packed),
                          {"shape": A.i32_array(shape), "packed_size": A.i32_array(packed)})
 
     def view(self, base, offsets, shape, packed_size=None, into=None) -> Value:
@@ -73,7 +79,7 @@ class SmtOps:
         ``subview``; anything else a ``subview_pack``. Offsets are i32.
         """
         base = self.value(base)
-        offsets = _two(offsets, "offsets", "view")
+        offsets = _two(offsets, "offsets", "view", sizes=False)
         shape = _two(shape, "shape", "view")
         packed = _two(packed_size, "packed_size", "view") if packed_size is not None else (0, 0)
         t = base.type
@@ -101,7 +107,7 @@ class SmtOps:
         props = {"shape": A.i32_array(shape)}
         if packed is not None:
             props["packed_size"] = A.i32_array(packed)
-        dest = [] if into is None else [into]
+        dest = [] if into is None else [self.value(into)]
         props["operandSegmentSizes"] = A.i32_array([1, len(offs), len(dest)])
         return self.emit(name, [base, *offs, *dest], result, props)
 
@@ -134,8 +140,9 @@ class SmtOps:
             b = self.trans(b, _TRANSPOSE_B)
         elif not (ta.shape[1] == tb.shape[1] and ta.shape[3] == tb.shape[3]):
             raise BuildError(
-                f"dot: A {ta} is [M1, K1, m0, k0] = K1 {ta.shape[1]}, k0 {ta.shape[3]}, but "
-                f"B {tb} is neither [K1, N1, k0, n0] nor [N1, K1, n0, k0] with those K1, k0")
+                f"dot cannot multiply A {ta} by B {tb}: A is [M1, K1, m0, k0] with K1 = "
+                f"{ta.shape[1]} and k0 = {ta.shape[3]}, so B must be [K1, N1, k0, n0] or "
+                f"[N1, K1, n0, k0]")
         element = as_type(acc_dtype) if acc_dtype is not None else ta.element
         operands = [a, b] + ([self.value(out)] if out is not None else [])
         return self.emit("xsmt.mmt4d", operands, mmt4d_type(ta, b.type, element))

@@ -143,8 +143,9 @@ class Operation:
         """A verifier error located at this op."""
         if self.pos is None:
             where = self.python_loc()
-            return VerifyError(f"'{self.name}': {message}", filename=where or "<built>",
-                               pyloc=None)
+            file, line, col = where.rsplit(":", 2) if where else ("<built>", 0, 0)
+            return VerifyError(f"'{self.name}': {message}", filename=file, line=int(line),
+                               column=int(col))
         return VerifyError(message, self.pos, self.python_loc())
 
     def walk(self):
