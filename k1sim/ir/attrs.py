@@ -7,6 +7,7 @@ rest of k1sim uses (an int, a float, a tuple, a dict, a string).
 from __future__ import annotations
 
 import math
+import re
 import struct
 from dataclasses import dataclass
 
@@ -217,7 +218,12 @@ class OpaqueAttr(Attr):
         return self.text
 
 
+_BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$.]*")
+
+
 def format_attr_entry(name: str, attr: Attr) -> str:
+    if not _BARE_NAME.fullmatch(name):
+        name = escape(name)  # e.g. "ttg.num-warps": not a bare identifier
     if isinstance(attr, UnitAttr):
         return name
     return f"{name} = {attr}"

@@ -246,10 +246,11 @@ class Parser(TokenStream):
                 attrs[key] = value
         pos = self.pos(start)
         if getattr(parsed, "generic", False):
-            for key in props:
-                if key not in opdef.props:
-                    self.warnings.append(f"{pos}: warning: unknown property '{key}' on "
-                                         f"'{opdef.name}' is kept and ignored")
+            for key in [k for k in props if k not in opdef.props]:
+                self.warnings.append(f"{pos}: warning: unknown property '{key}' on "
+                                     f"'{opdef.name}' is kept and ignored")
+                # Kept as a discardable attribute: custom forms print those, so it survives.
+                attrs.setdefault(key, props.pop(key))
         op = Operation(opdef.name, parsed.operands, parsed.result_types, props, attrs,
                        parsed.regions, pos=pos)
         if self.texts[self.i] == "loc":

@@ -92,7 +92,7 @@ class Printer:
             self._flush()
             self.depth += 1
         for op in block.ops:
-            if elide_yield and op is block.ops[-1] and op.name == "scf.yield" and not op.operands:
+            if elide_yield and op is block.ops[-1] and implied_yield(op):
                 continue
             self.op(op)
         for name in self.scopes.pop():
@@ -135,6 +135,12 @@ class Printer:
         self.attr_dict(op.attrs)
         ftype = FunctionType(tuple(v.type for v in op.operands), tuple(r.type for r in op.results))
         self.w(f" : {ftype}")
+
+
+def implied_yield(op: Operation) -> bool:
+    """An empty ``scf.yield`` a custom form may leave out: the parser adds it back as it was."""
+    return (op.name == "scf.yield" and not op.operands and op.loc is None and not op.props
+            and not op.attrs)
 
 
 def print_module(module: Module, generic: bool = False) -> str:

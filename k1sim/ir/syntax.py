@@ -203,23 +203,18 @@ class TokenStream:
 
     def parse_function_type(self) -> T.FunctionType:
         """function-type ::= '(' types? ')' '->' (type | '(' types? ')')"""
-        ins = self.parse_paren_types()
-        self.expect("->", "in function type")
-        if self.texts[self.i] == "(" and not self._paren_is_function_type():
-            outs = self.parse_paren_types()
-        else:
-            outs = (self.parse_type(),)
-        return T.FunctionType(ins, outs)
+        return self._function_type_after(self.parse_paren_types())
 
-    def _paren_is_function_type(self) -> bool:
-        depth, j = 0, self.i
-        while self.kinds[j] != EOF:
-            t = self.texts[j]
-            depth += (t == "(") - (t == ")")
-            j += 1
-            if depth == 0:
-                return self.texts[j] == "->"
-        return False
+    def _function_type_after(self, ins: tuple) -> T.FunctionType:
+        self.expect("->", "in function type")
+        if self.texts[self.i] != "(":
+            return T.FunctionType(ins, (self.parse_type(),))
+        outs = self.parse_paren_types()
+        if self.texts[self.i] == "->":
+            # `(a) -> (b) -> c`: the list just read was the inputs of a function-typed result.
+            # Deciding after the fact, not by scanning ahead, keeps nested types linear.
+            return T.FunctionType(ins, (self._function_type_after(outs),))
+        return T.FunctionType(ins, outs)
 
     def parse_paren_types(self) -> tuple:
         self.expect("(")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import (check_operands, check_result, fail, parse_flags,
+from k1sim.ir.ops.common import (FLAG_PROPS, check_operands, check_result, fail, parse_flags,
                                  print_flags, same_type_parse)
 from k1sim.ir.registry import Parsed, register
 
@@ -17,6 +17,7 @@ CMPF = ("false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", 
         "ule", "une", "uno", "true")
 
 FLAGS = ("fastmath", "overflow")
+FLAG_NAMES = tuple(FLAG_PROPS[f] for f in FLAGS)  # their property names
 
 
 def _check_binary(op, want_float: bool) -> None:
@@ -38,11 +39,11 @@ def _arith_type(t) -> bool:
 
 for _n in INT_BINARY:
     _p, _pr = same_type_parse(2, FLAGS)
-    register(f"arith.{_n}", parse=_p, print=_pr, props=FLAGS,
+    register(f"arith.{_n}", parse=_p, print=_pr, props=FLAG_NAMES,
              verify=lambda op: _check_binary(op, False))
 for _n in FLOAT_BINARY:
     _p, _pr = same_type_parse(2, FLAGS)
-    register(f"arith.{_n}", parse=_p, print=_pr, props=FLAGS,
+    register(f"arith.{_n}", parse=_p, print=_pr, props=FLAG_NAMES,
              verify=lambda op: _check_binary(op, True))
 
 
@@ -55,7 +56,7 @@ def _verify_negf(op) -> None:
 
 
 _p, _pr = same_type_parse(1, FLAGS)
-register("arith.negf", parse=_p, print=_pr, props=FLAGS, verify=_verify_negf)
+register("arith.negf", parse=_p, print=_pr, props=FLAG_NAMES, verify=_verify_negf)
 
 
 # -- constant ---------------------------------------------------------------

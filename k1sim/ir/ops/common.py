@@ -66,6 +66,10 @@ def cdiv(a: int, b: int) -> int:
 
 # -- custom-form pieces ---------------------------------------------------
 
+# The keyword a flag is printed with -> the property MLIR keeps it in (its generic form).
+FLAG_PROPS = {"fastmath": "fastmath", "overflow": "overflowFlags"}
+
+
 def parse_flags(p, names: tuple) -> dict:
     """``fastmath<…>`` / ``overflow<…>`` flags after the operands of arith/math ops."""
     props = {}
@@ -73,7 +77,7 @@ def parse_flags(p, names: tuple) -> dict:
         key = p.advance()
         start = p.i
         p.skip_balanced("<", ">")
-        props[key] = A.OpaqueAttr(f"#arith.{key}" + join_tokens(p.texts[start:p.i]))
+        props[FLAG_PROPS[key]] = A.OpaqueAttr(f"#arith.{key}" + join_tokens(p.texts[start:p.i]))
     return props
 
 
@@ -81,12 +85,12 @@ def print_flags(pr, props: dict, names: tuple) -> dict:
     """Print the flags of ``names`` in custom form; return the props left to print."""
     rest = dict(props)
     for key in names:
-        a = rest.pop(key, None)
+        a = rest.pop(FLAG_PROPS[key], None)
         prefix = f"#arith.{key}<"
         if isinstance(a, A.OpaqueAttr) and a.text.startswith(prefix):
             pr.w(f" {key}<{a.text[len(prefix):]}")
         elif a is not None:
-            rest[key] = a
+            rest[FLAG_PROPS[key]] = a
     return rest
 
 

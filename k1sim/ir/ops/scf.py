@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from k1sim.ir import types as T
 from k1sim.ir.ops.common import check_terminator, fail
+from k1sim.ir.printer import implied_yield
 from k1sim.ir.registry import Parsed, register
 
 
@@ -55,6 +56,8 @@ def _parse_for(p, opdef) -> Parsed:
 def _print_for(pr, op) -> None:
     lb, ub, step, *inits = op.operands
     block = op.regions[0].block
+    if any(a.loc is not None for a in block.args):
+        return pr.generic_op(op)  # the custom form has no place for argument locations
     names = pr.declare_args(block.args)
     pr.w(f"scf.for {names[0]} = {pr.v(lb)} to {pr.v(ub)} step {pr.v(step)}")
     if inits:
@@ -123,7 +126,8 @@ def _print_if(pr, op) -> None:
         pr.w(f" -> ({', '.join(str(r.type) for r in op.results)})")
     pr.w(" ")
     pr.region(op.regions[0], elide_yield=not op.results)
-    if len(op.regions) > 1 and (op.results or len(op.regions[1].block.ops) > 1):
+    else_ops = op.regions[1].block.ops if len(op.regions) > 1 else []
+    if else_ops and (op.results or len(else_ops) > 1 or not implied_yield(else_ops[0])):
         pr.w(" else ")
         pr.region(op.regions[1], elide_yield=not op.results)
     pr.attr_dict({**op.props, **op.attrs})
