@@ -12,8 +12,11 @@ import re
 
 from k1sim.errors import ParseError, Pos, Source
 
-# Token kinds. Order of the alternatives matters: longer, more specific first.
+# Token kinds. Order of the alternatives matters: longer, more specific first. Punctuation
+# that starts no other token, then identifiers, come first: they are most of a file's tokens.
 _SPEC = [
+    ("punct", r"[()\[\]{}<>,:=*+]"),
+    ("ident", r"[A-Za-z_][A-Za-z0-9_$.]*"),
     ("value", r"%[A-Za-z0-9_$.\-]+(?:#[0-9]+)?"),
     ("symbol", r'@(?:[A-Za-z_$.][A-Za-z0-9_$.\-]*|"(?:[^"\\\n]|\\.)*")'),
     ("caret", r"\^[A-Za-z0-9_$.\-]+"),
@@ -24,7 +27,6 @@ _SPEC = [
     ("float", r"[0-9]+\.[0-9]*(?:[eE][+\-]?[0-9]+)?|[0-9]+[eE][+\-]?[0-9]+"),
     ("int", r"[0-9]+"),
     ("string", r'"(?:[^"\\\n]|\\.)*"'),
-    ("ident", r"[A-Za-z_][A-Za-z0-9_$.]*"),
     ("arrow", r"->"),
     ("punct", r"[()\[\]{}<>,:=*?+\-]"),
     ("bad", r'.'),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from k1sim.errors import K1SimError, ParseError, Pos
 from k1sim.ir import registry
-from k1sim.ir.core import Block, Module, Operation, Region, Value
+from k1sim.ir.core import Block, FileLoc, Module, Operation, Region, UnknownLoc, Value
 from k1sim.ir.lexer import EOF
 from k1sim.ir.syntax import AliasLoc, TokenStream
 
@@ -342,6 +342,8 @@ class Parser(TokenStream):
     # -- location aliases -----------------------------------------------
     def _resolve(self, loc, seen=()):
         """Replace ``#alias`` references inside a location by what they name."""
+        if isinstance(loc, (FileLoc, UnknownLoc)):
+            return loc  # the common case: nothing inside to resolve, nothing to rebuild
         if isinstance(loc, AliasLoc):
             entry = self.loc_aliases.get(loc.name)
             if entry is None:

@@ -138,7 +138,7 @@ class TokenStream:
         start = self.i
         texts = self.texts
         # Fast path for the common spelling tensor<NxMxT>: dumps repeat a few types.
-        if texts[start + 4] == ">" and texts[start + 1] == "<":
+        if len(texts) > start + 4 and texts[start + 4] == ">" and texts[start + 1] == "<":
             cached = _TENSORS.get((texts[start + 2], texts[start + 3]))
             if cached is not None:
                 self.i = start + 5
@@ -324,7 +324,7 @@ class TokenStream:
             return A.FloatAttr(-v if neg else v, t)
         if kind not in ("int", "hex"):
             raise self.error(f"expected a number, found '{text}'", start + neg)
-        v = int(text, 0)
+        v = int(text, 16) if kind == "hex" else int(text)  # MLIR reads 010 as ten
         t = self._typed_suffix(T.i64)
         if isinstance(t, T.FloatType):
             if kind != "hex":
@@ -360,7 +360,7 @@ class TokenStream:
                 v = float(self.advance())
                 return -v if neg else v
         elif kind in ("int", "hex"):
-            v = int(self.advance(), 0)
+            v = int(self.advance(), 16 if kind == "hex" else 10)
             return -v if neg else v
         raise self.error(f"expected a {t} literal, found {self.found()}")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import (FLAG_PROPS, check_operands, check_result, fail, parse_flags,
-                                 print_flags, same_type_parse)
+from k1sim.ir.ops.common import (FLAG_PROPS, check_operands, check_result, check_results, fail,
+                                 parse_flags, print_flags, same_type_parse)
 from k1sim.ir.registry import Parsed, register
 
 INT_BINARY = ("addi subi muli divsi divui remsi remui ceildivsi floordivsi minsi maxsi "
@@ -233,6 +233,7 @@ def _cast_verifier(kind: str):
 
     def verify(op) -> None:
         check_operands(op, 1)
+        check_results(op, 1)
         a, b = op.operands[0].type, op.results[0].type
         shape_a = a.shape if isinstance(a, T.TensorType) else None
         shape_b = b.shape if isinstance(b, T.TensorType) else None

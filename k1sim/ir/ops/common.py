@@ -14,6 +14,8 @@ def fail(op, message: str):
 
 def check_result(op, inferred: T.Type, index: int = 0) -> None:
     """A printed result type that disagrees with the inferred one is an error."""
+    if index == 0:
+        check_results(op, 1)  # only the generic form can list another count
     actual = op.results[index].type
     if actual != inferred:
         fail(op, f"result type {actual} does not match the inferred type {inferred}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import (check_operands, check_result, check_terminator, fail,
-                                 unary_arrow_parse, unary_arrow_print)
+from k1sim.ir.ops.common import (check_operands, check_result, check_results, check_terminator,
+                                 fail, unary_arrow_parse, unary_arrow_print)
 from k1sim.ir.registry import Parsed, register
 
 AXES = ("x", "y", "z")
@@ -59,6 +59,7 @@ _pid_defs("tt.get_num_programs")
 
 def _tensor_in(op) -> T.TensorType:
     check_operands(op, 1)
+    check_results(op, 1)
     t = op.operands[0].type
     if not isinstance(t, T.TensorType):
         fail(op, f"'{op.name}' needs a tensor operand, got {t}")
@@ -67,6 +68,7 @@ def _tensor_in(op) -> T.TensorType:
 
 def _verify_splat(op) -> None:
     check_operands(op, 1)
+    check_results(op, 1)
     src, dst = op.operands[0].type, op.results[0].type
     if not isinstance(dst, T.TensorType) or dst.element != src:
         fail(op, f"tt.splat makes a tensor of its operand's type {src}, got {dst}")
@@ -208,6 +210,9 @@ def _print_make_tensor_ptr(pr, op) -> None:
 
 
 def _verify_make_tensor_ptr(op) -> None:
+    check_results(op, 1)
+    if not op.operands:
+        fail(op, "tt.make_tensor_ptr needs a base pointer, shape, strides and offsets")
     base, *rest = op.operands
     result = op.results[0].type
     if not isinstance(base.type, T.PtrType) or base.type.is_block:
@@ -253,6 +258,8 @@ def _print_advance(pr, op) -> None:
 
 
 def _verify_advance(op) -> None:
+    if not op.operands:
+        fail(op, "tt.advance needs a block pointer and offsets")
     ptr, *offsets = op.operands
     if not isinstance(ptr.type, T.PtrType) or not ptr.type.is_block:
         fail(op, f"tt.advance needs a block pointer, got {ptr.type}")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import (cdiv, check_offsets, check_operands, check_result, fail, ints)
+from k1sim.ir.ops.common import (cdiv, check_offsets, check_operands, check_result, check_results,
+                                 fail, ints)
 from k1sim.ir.ops.tt import parse_ptr_type
 from k1sim.ir.registry import Parsed, register
 
@@ -185,6 +186,7 @@ def _verify_mmt4d(op) -> None:
     if a.element != b.element:
         fail(op, f"xsmt.mmt4d operands have different element types: {a.element} and "
                  f"{b.element}")
+    check_results(op, 1)
     r = op.results[0].type
     allowed = (a.element, wide_type(a.element))
     if not isinstance(r, T.TensorType) or r.element not in allowed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import check_operands, check_result, fail, ints
+from k1sim.ir.ops.common import check_operands, check_result, check_results, fail, ints
 from k1sim.ir.ops.tt import parse_ptr_type
 from k1sim.ir.ops.xsmt import STORAGES
 from k1sim.ir.registry import Parsed, register
@@ -60,6 +60,7 @@ def _positive_shape(op) -> tuple:
 
 def _verify_alloc(op) -> None:
     check_operands(op, 0)
+    check_results(op, 1)
     shape = _positive_shape(op)
     _check_storage(op)
     r = op.results[0].type
@@ -87,6 +88,7 @@ def _mbarrier_type(p) -> T.MBarrierType:
 
 def _verify_alloc_copies(op) -> None:
     check_operands(op, 0)
+    check_results(op, 1)
     shape = _positive_shape(op)
     storage = _check_storage(op)
     r = op.results[0].type
