@@ -37,6 +37,7 @@ _TOKEN = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*(" + "|".join(p for _, p in _SPEC)
 _PREFIXED = {"%": "value", "@": "symbol", "^": "caret", "#": "hash", "!": "bang", '"': "string"}
 _SIMPLE = {c: "ident" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"}
 _SIMPLE.update({c: "punct" for c in "()[]{}<>,:=*+"})
+_SIMPLE.update(_PREFIXED)  # a prefix character alone is a bad token: checked separately
 
 EOF = "eof"
 
@@ -82,6 +83,8 @@ def tokenize(source: Source) -> tuple[list[str], list[str]]:
         return offsets
 
     source.token_offsets = token_offsets
+    if not _PREFIXED.keys().isdisjoint(texts):
+        kinds = [("bad" if t in _PREFIXED else k) for k, t in zip(kinds, texts)]
     if "bad" in kinds:
         i = kinds.index("bad")
         what = "unterminated string" if texts[i] == '"' else f"unexpected character {texts[i]!r}"

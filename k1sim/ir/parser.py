@@ -335,6 +335,15 @@ class Parser(TokenStream):
         return out
 
     def attach_loc(self, owner) -> None:
+        i, texts = self.i, self.texts
+        if texts[i] == "loc" and i + 3 < len(texts) and texts[i + 3] == ")" \
+                and self.kinds[i + 2] == "hash" and texts[i + 1] == "(":
+            # loc(#alias), what dumps put on nearly every op: already resolved.
+            entry = self.loc_aliases.get(texts[i + 2][1:])
+            if entry is not None:
+                self.i = i + 4
+                owner.loc = entry[0]
+                return
         aliases = self.alias_refs
         loc = self.parse_optional_loc()
         owner.loc = self._resolve(loc) if self.alias_refs != aliases else loc

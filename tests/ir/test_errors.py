@@ -515,3 +515,14 @@ def test_block_arguments_cannot_be_redeclared():
                   "    tt.reduce.return %a : f32\n"
                   "  }) : (tensor<32x32xf32>) -> tensor<32xf32>")
     check(text, "%a", "redefinition of '%a'", nth=2)
+
+
+def test_unknown_tt_dot_option_is_an_error_at_the_option():
+    text = ("func.func @f(%a: tensor<4x4xf32>) {\n"
+            "  %d = tt.dot %a, %a, %a, fastAcc = true : tensor<4x4xf32> * tensor<4x4xf32> -> "
+            "tensor<4x4xf32>\n  return\n}\n")
+    with pytest.raises(k1sim.ParseError) as info:
+        k1sim.parse(text, "dot.xsmt")
+    assert "unknown tt.dot option 'fastAcc'" in info.value.message
+    assert "inputPrecision" in info.value.message
+    assert (info.value.line, info.value.column) == (2, 27)

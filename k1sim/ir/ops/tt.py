@@ -140,6 +140,8 @@ register("tt.make_range", parse=_parse_make_range, print=_print_make_range,
 
 # -- tt.dot -----------------------------------------------------------------
 
+DOT_PROPS = ("inputPrecision", "maxNumImpreciseAcc")
+
 def _parse_dot(p, opdef) -> Parsed:
     """tt.dot %a, %b, %c (',' key '=' value)* attr-dict ':' T '*' T '->' T"""
     a = p.operand()
@@ -149,7 +151,10 @@ def _parse_dot(p, opdef) -> Parsed:
     c = p.operand()
     props = {}
     while p.optional(","):
+        tok = p.i
         key = p.parse_keyword()
+        if key not in DOT_PROPS:
+            raise p.error(f"unknown tt.dot option '{key}'; options: {', '.join(DOT_PROPS)}", tok)
         p.expect("=")
         props[key] = p.parse_attr()
     attrs = p.parse_optional_attr_dict()
@@ -181,8 +186,7 @@ def _verify_dot(op) -> None:
     check_result(op, c)
 
 
-register("tt.dot", parse=_parse_dot, print=_print_dot, verify=_verify_dot,
-         props=("inputPrecision", "maxNumImpreciseAcc"))
+register("tt.dot", parse=_parse_dot, print=_print_dot, verify=_verify_dot, props=DOT_PROPS)
 
 
 # -- block pointers ---------------------------------------------------------
