@@ -27,32 +27,6 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None,
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A small valid kernel touching modules, aliases, args with attributes, scf.for with
-# iter_args, a parallel loop, fastmath flags and a block pointer.
-T1 = r'''#loc = loc("kernel.py":10:0)
-module attributes {tt.arch_id = "0xA03C", tt.num_threads = 4 : i32, k1sim.grid = array<i32: 2, 1>} {
-  tt.func public @mm(%arg0: !tt.ptr<f16> {tt.divisibility = 16 : i32, k1sim.shape = array<i64: 64, 64>} loc(#loc), %arg1: i32 {k1sim.value = 64 : i32}) attributes {noinline = false} {
-    %c0_i32 = arith.constant 0 : i32 loc(#loc1)
-    %c1 = arith.constant 1 : i32
-    %c64 = arith.constant 64 : i64
-    %c1_i64 = arith.constant 1 : i64
-    %cst = arith.constant dense<0.000000e+00> : tensor<32x32xf32>
-    %0 = tt.get_program_id x : i32
-    %1 = arith.addi %0, %c1 : i32
-    %r:2 = scf.for %i = %c0_i32 to %arg1 step %c1 iter_args(%a = %cst, %b = %1) -> (tensor<32x32xf32>, i32)  : i32 {
-      %2 = arith.addf %a, %a fastmath<fast> : tensor<32x32xf32>
-      scf.yield %2, %b : tensor<32x32xf32>, i32
-    }
-    scf.for %j = %c0_i32 to %arg1 step %c1 : i32 {
-      %x = arith.muli %j, %c1 : i32
-    } {bind_sub_block = true}
-    %p = tt.make_tensor_ptr %arg0, [%c64, %c64], [%c64, %c1_i64], [%c0_i32, %c0_i32] {order = array<i32: 1, 0>} : <tensor<32x32xf16>>
-    tt.return
-  } loc(#loc)
-} loc(#loc)
-#loc1 = loc("kernel.py":12:4)
-'''
-
 # xsmt ops in custom and generic form, for mutations that reach their parsers.
 T2 = r'''tt.func public @k(%x: tensor<32x64xf16>, %y: tensor<64x32xf16>, %p: !tt.ptr<tensor<64x64xf16>>) {
   %c0 = arith.constant 0 : i32
@@ -77,7 +51,7 @@ T2 = r'''tt.func public @k(%x: tensor<32x64xf16>, %y: tensor<64x32xf16>, %p: !tt
 
 
 def _corpus() -> list[str]:
-    texts = [T1, T2]
+    texts = [T2]
     for folder in (ROOT / "tests" / "corpus", ROOT / "kernels"):
         if folder.is_dir():
             texts += [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.xsmt"))]

@@ -169,3 +169,28 @@ def check_terminator(op, region, want: str, implied: bool = False) -> None:
         block.append(Operation(want))
         return
     raise region_error(op, region, f"region of '{op.name}' must end with '{want}'")
+
+
+def parse_terminator(p, opdef) -> Parsed:
+    """attr-dict? (values ':' types)? attr-dict?   (returns and yields; MLIR prints the
+    attributes first, older dumps after the values)"""
+    attrs = p.parse_optional_attr_dict()
+    values = []
+    if p.peek_kind() == "value":
+        values = p.operand_list()
+        p.expect(":", "before the types of the values")
+        p.typecheck(values, p.parse_type_list())
+    attrs.update(p.parse_optional_attr_dict())
+    return Parsed(values, [], {}, attrs)
+
+
+def print_terminator(pr, op) -> None:
+    pr.w(op.name)
+    pr.attr_dict({**op.props, **op.attrs})
+    if op.operands:
+        pr.w(f" {pr.vs(op.operands)} : {', '.join(str(v.type) for v in op.operands)}")
+
+
+def verify_terminator(op) -> None:
+    if op.results:
+        fail(op, f"'{op.name}' has no results")

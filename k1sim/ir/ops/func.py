@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import check_terminator, fail
+from k1sim.ir.ops.common import (check_terminator, fail, parse_terminator, print_terminator,
+                                 verify_terminator)
 from k1sim.ir.registry import Parsed, register
 
 FUNC_PROPS = ("sym_name", "function_type", "sym_visibility", "arg_attrs", "res_attrs")
@@ -112,28 +113,6 @@ for _name in ("tt.func", "func.func"):
              required=("sym_name", "function_type"), finish=_finish_func, verify=_verify_func)
 
 
-def _parse_return(p, opdef) -> Parsed:
-    values = []
-    if p.peek_kind() == "value":
-        values = p.operand_list()
-        p.expect(":", "before the returned types")
-        p.typecheck(values, p.parse_type_list())
-    attrs = p.parse_optional_attr_dict()
-    return Parsed(values, [], {}, attrs)
-
-
-def _print_return(pr, op) -> None:
-    pr.w(op.name)
-    if op.operands:
-        pr.w(f" {pr.vs(op.operands)} : {', '.join(str(v.type) for v in op.operands)}")
-    pr.attr_dict({**op.props, **op.attrs})
-
-
-def _verify_return(op) -> None:
-    if op.results:
-        fail(op, f"'{op.name}' has no results")
-
-
 for _name in ("tt.return", "func.return"):
-    register(_name, parse=_parse_return, print=_print_return, verify=_verify_return,
+    register(_name, parse=parse_terminator, print=print_terminator, verify=verify_terminator,
              terminator=True)

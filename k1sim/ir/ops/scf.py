@@ -7,7 +7,8 @@ iterations run concurrently on the threads of the stream.
 from __future__ import annotations
 
 from k1sim.ir import types as T
-from k1sim.ir.ops.common import check_terminator, fail
+from k1sim.ir.ops.common import (check_terminator, fail, parse_terminator, print_terminator,
+                                 verify_terminator)
 from k1sim.ir.printer import implied_yield
 from k1sim.ir.registry import Parsed, register
 
@@ -157,27 +158,5 @@ def _verify_if(op) -> None:
 register("scf.if", parse=_parse_if, print=_print_if, finish=_finish_if, verify=_verify_if)
 
 
-def _parse_yield(p, opdef) -> Parsed:
-    values = []
-    if p.peek_kind() == "value":
-        values = p.operand_list()
-        p.expect(":", "before the yielded types")
-        p.typecheck(values, p.parse_type_list())
-    attrs = p.parse_optional_attr_dict()
-    return Parsed(values, [], {}, attrs)
-
-
-def _print_yield(pr, op) -> None:
-    pr.w("scf.yield")
-    if op.operands:
-        pr.w(f" {pr.vs(op.operands)} : {', '.join(str(v.type) for v in op.operands)}")
-    pr.attr_dict({**op.props, **op.attrs})
-
-
-def _verify_yield(op) -> None:
-    if op.results:
-        fail(op, "scf.yield has no results")
-
-
-register("scf.yield", parse=_parse_yield, print=_print_yield, verify=_verify_yield,
+register("scf.yield", parse=parse_terminator, print=print_terminator, verify=verify_terminator,
          terminator=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
 from k1sim.ir.ops.common import (check_operands, check_result, check_results, check_terminator,
-                                 fail, unary_arrow_parse, unary_arrow_print)
+                                 fail, parse_terminator, print_terminator, unary_arrow_parse,
+                                 unary_arrow_print, verify_terminator)
 from k1sim.ir.registry import Parsed, register
 
 AXES = ("x", "y", "z")
@@ -292,19 +293,20 @@ def _parse_cache_words(p, props: dict) -> None:
         props[prop] = A.IntAttr(table[word], T.i32)
 
 
-def _parse_load(p, opdef) -> Parsed:
-    """tt.load %ptr (',' %mask (',' %other)?)? cache-words attr-dict ':' ptr-type"""
-    operands = p.operand_list()
-    props: dict = {}
-    _parse_cache_words(p, props)
-    attrs = p.parse_optional_attr_dict()
-    p.expect(":")
-    t = p.parse_type()
-    p.typecheck(operands[:1], [t])
-    if len(operands) > 3:
-        raise p.error(f"tt.load takes a pointer, a mask and an other value, got "
-                      f"{len(operands)} operands")
-    return Parsed(operands, [load_result_type(t)], props, attrs)
+def _mem_parse(low: int, high: int, operands_help: str, loads: bool):
+    def parse(p, opdef) -> Parsed:
+        """%ptr (',' %operand)* cache-words attr-dict ':' ptr-type"""
+        operands = p.operand_list()
+        props: dict = {}
+        _parse_cache_words(p, props)
+        attrs = p.parse_optional_attr_dict()
+        p.expect(":")
+        t = p.parse_type()
+        if not low <= len(operands) <= high:
+            raise p.error(f"{opdef.name} takes {operands_help}, got {len(operands)} operands")
+        p.typecheck(operands[:1], [t])
+        return Parsed(operands, [load_result_type(t)] if loads else [], props, attrs)
+    return parse
 
 
 def load_result_type(t: T.Type) -> T.Type:
@@ -372,24 +374,9 @@ def _verify_load(op) -> None:
         fail(op, f"the 'other' value of tt.load must be {result}, got {rest[1].type}")
 
 
-register("tt.load", parse=_parse_load, print=_print_mem, finish=_finish_load, verify=_verify_load,
-         props=("boundaryCheck", "padding", "operandSegmentSizes", "cache", "evict",
-                "isVolatile"))
-
-
-def _parse_store(p, opdef) -> Parsed:
-    """tt.store %ptr ',' %value (',' %mask)? cache-words attr-dict ':' ptr-type"""
-    operands = p.operand_list()
-    props: dict = {}
-    _parse_cache_words(p, props)
-    attrs = p.parse_optional_attr_dict()
-    p.expect(":")
-    t = p.parse_type()
-    if not 2 <= len(operands) <= 3:
-        raise p.error(f"tt.store takes a pointer, a value and an optional mask, got "
-                      f"{len(operands)} operands")
-    p.typecheck(operands[:1], [t])
-    return Parsed(operands, [], props, attrs)
+register("tt.load", parse=_mem_parse(1, 3, "a pointer, a mask and an other value", True),
+         print=_print_mem, finish=_finish_load, verify=_verify_load,
+         props=("boundaryCheck", "padding", "operandSegmentSizes", "cache", "evict", "isVolatile"))
 
 
 def _verify_store(op) -> None:
@@ -404,8 +391,8 @@ def _verify_store(op) -> None:
         _check_mask(op, op.operands[2], value)
 
 
-register("tt.store", parse=_parse_store, print=_print_mem, verify=_verify_store,
-         props=("boundaryCheck", "cache", "evict"))
+register("tt.store", parse=_mem_parse(2, 3, "a pointer, a value and an optional mask", False),
+         print=_print_mem, verify=_verify_store, props=("boundaryCheck", "cache", "evict"))
 
 
 def _parse_addptr(p, opdef) -> Parsed:
@@ -483,19 +470,5 @@ register("tt.reduce", finish=_finish_reduce, verify=_verify_reduce, props=("axis
          required=("axis",))
 
 
-def _parse_reduce_return(p, opdef) -> Parsed:
-    values = p.operand_list()
-    attrs = p.parse_optional_attr_dict()
-    p.expect(":")
-    p.typecheck(values, p.parse_type_list())
-    return Parsed(values, [], {}, attrs)
-
-
-def _print_reduce_return(pr, op) -> None:
-    pr.w(f"tt.reduce.return {pr.vs(op.operands)}")
-    pr.attr_dict({**op.props, **op.attrs})
-    pr.w(f" : {', '.join(str(v.type) for v in op.operands)}")
-
-
-register("tt.reduce.return", parse=_parse_reduce_return, print=_print_reduce_return,
-         terminator=True)
+register("tt.reduce.return", parse=parse_terminator, print=print_terminator,
+         verify=verify_terminator, terminator=True)
