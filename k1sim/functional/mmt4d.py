@@ -63,7 +63,7 @@ def _finish(c, acc, out, to_bf16) -> np.ndarray:
 def mmt4d(a, b, out_dtype=None, acc=None) -> np.ndarray:
     """``xsmt.mmt4d``: ``C[M1, N1, m0, n0]``; ``out_dtype`` None means A's dtype."""
     a, b, wide, out, to_bf16, acc = _check(a, b, out_dtype, acc)
-    (m1, k1, m0, k0), (n1, _, n0, _) = a.shape, b.shape
+    (m1, _, m0, _), (n1, _, n0, _) = a.shape, b.shape
     a_rows, b_rows = _rows(a, wide), _rows(b, wide)
     c = np.empty((a_rows.shape[0], b_rows.shape[0]), wide)
     if c.size:

@@ -13,7 +13,8 @@ from k1sim.ir import types as T
 from k1sim.ir.core import Block, Region, Value
 from k1sim.ir.ops.arith import CMPF, CMPI, FLOAT_BINARY, INT_BINARY
 from k1sim.ir.ops.math_ops import UNARY
-from k1sim.ir.ops.tt import COMBINERS, load_result_type
+from k1sim.ir.ops.tt import COMBINERS
+from k1sim.ir.ops.tt_memory import load_result_type
 
 
 def as_type(t) -> T.Type:

@@ -72,5 +72,5 @@ def unknown_op_message(name: str) -> str:
 def load_all() -> None:
     global _loaded
     from k1sim.ir.ops import (arith, func, math_ops, scf, tle, tt, xsmt,  # noqa: F401
-                              xsmt_async, xsmt_buffers)
+                              tt_memory, xsmt_async, xsmt_buffers)
     _loaded = True
