@@ -24,7 +24,8 @@ from k1sim.errors import K1SimError, ParseError, Pos
 from k1sim.ir import registry
 from k1sim.ir.core import Block, FileLoc, Module, Operation, Region, UnknownLoc, Value
 from k1sim.ir.lexer import EOF
-from k1sim.ir.syntax import AliasLoc, TokenStream
+from k1sim.ir.attr_syntax import AliasLoc
+from k1sim.ir.syntax import TokenStream
 
 MAX_BYTES = 64 * 1024 * 1024
 

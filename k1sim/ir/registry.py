@@ -8,6 +8,7 @@ completes regions (implied terminators).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -69,8 +70,13 @@ def unknown_op_message(name: str) -> str:
             f"supported dialects: {', '.join(DIALECTS)}")
 
 
+# The modules of k1sim/ir/ops/ that register ops when imported.
+OP_MODULES = ("arith", "func", "math_ops", "scf", "tle", "tt", "tt_memory", "xsmt",
+              "xsmt_async", "xsmt_buffers")
+
+
 def load_all() -> None:
     global _loaded
-    from k1sim.ir.ops import (arith, func, math_ops, scf, tle, tt, xsmt,  # noqa: F401
-                              tt_memory, xsmt_async, xsmt_buffers)
+    for module in OP_MODULES:
+        importlib.import_module(f"k1sim.ir.ops.{module}")
     _loaded = True
