@@ -158,6 +158,14 @@ class Parser(TokenStream):
         self.expect("]", "to close the operand list")
         return out
 
+    def indexed_operand(self) -> tuple[Value, Value]:
+        """value '[' value ']'  (a buffer, barrier group or tensor and an index into it)"""
+        base = self.operand()
+        self.expect("[", "before the index")
+        index = self.operand()
+        self.expect("]", "after the index")
+        return base, index
+
     def typecheck(self, values, types) -> None:
         """Check operands against the types the custom form printed for them."""
         for v, t in zip(values, types):

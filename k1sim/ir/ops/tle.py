@@ -9,10 +9,7 @@ from k1sim.ir.registry import Parsed, register
 
 def _parse_extract(p, opdef) -> Parsed:
     """%t '[' %idx ']' attr-dict ':' T ',' T '->' T"""
-    src = p.operand()
-    p.expect("[")
-    idx = p.operand()
-    p.expect("]")
+    src, idx = p.indexed_operand()
     attrs = p.parse_optional_attr_dict()
     p.expect(":")
     t_src, t_idx = p.parse_type(), None
@@ -32,10 +29,7 @@ def _print_extract(pr, op) -> None:
 
 def _parse_insert(p, opdef) -> Parsed:
     """%t '[' %idx ']' '=' %tile attr-dict ':' T ',' T ',' T '->' T"""
-    src = p.operand()
-    p.expect("[")
-    idx = p.operand()
-    p.expect("]")
+    src, idx = p.indexed_operand()
     p.expect("=")
     tile = p.operand()
     attrs = p.parse_optional_attr_dict()

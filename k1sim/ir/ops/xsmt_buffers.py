@@ -108,10 +108,7 @@ register("xsmt.alloc_copies", parse=_alloc_parse(_buffer_type), print=_print_all
 
 def _parse_buffer_view(p, opdef) -> Parsed:
     """%b '[' %k ']' attr-dict ':' buffer-type '->' ptr-type"""
-    buf = p.operand()
-    p.expect("[")
-    idx = p.operand()
-    p.expect("]")
+    buf, idx = p.indexed_operand()
     attrs = p.parse_optional_attr_dict()
     p.expect(":")
     p.typecheck([buf], [_buffer_type(p)])
@@ -178,10 +175,7 @@ register("xsmt.mbarrier_copies", parse=_parse_mbarrier_copies, print=_print_mbar
 
 def _parse_mbarrier_subview(p, opdef) -> Parsed:
     """%M '[' %k ']' attr-dict ':' '(' mbarrier-type ',' T ')' '->' T"""
-    bar = p.operand()
-    p.expect("[")
-    idx = p.operand()
-    p.expect("]")
+    bar, idx = p.indexed_operand()
     attrs = p.parse_optional_attr_dict()
     p.expect(":")
     p.expect("(")
