@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from k1sim import cli_run
+
 EXIT_OK, EXIT_INPUT = 0, 2
 
 
@@ -63,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("file", help="the .xsmt file")
     pr.add_argument("--generic", action="store_true", help="print MLIR's generic form")
     pr.set_defaults(run=_cmd_print)
+    cli_run.add_parser(sub)
     return p
 
 

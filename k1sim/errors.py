@@ -121,3 +121,18 @@ class VerifyError(ParseError):
 
 class BuildError(K1SimError):
     """A Python-built program that is not a valid kernel."""
+
+
+class RuntimeFault(ParseError):
+    """The simulated kernel did what hardware would not survive: a memory fault, a
+    capacity overflow, a deadlock. ``notes`` say where it ran (thread, program)
+    and the fault's numbers."""
+
+    def __init__(self, message: str, pos: Pos | None = None, pyloc: str | None = None,
+                 notes=(), **where):
+        self.notes = list(notes)
+        super().__init__(message, pos, pyloc, **where)
+
+    def __str__(self) -> str:
+        head = super().__str__() if self.line else f"{self.filename}: error: {self.message}"
+        return "\n".join([head, *self.notes])

@@ -1,0 +1,156 @@
+"""The interpreter: walks a kernel's ops on one thread, as a SimPy process.
+
+Values come from the semantic table (``k1sim.functional.semantics``); structured
+control flow, the parallel loop and barrier waits live here because they
+decide what runs next or block the thread. Every executed op (and each loop
+iteration's control) passes through ``Launch.timing.issue``: the one timing seam.
+
+In a timing-only run a tensor of floats is never computed, and neither is
+anything derived from a value that was not: those values are None. Scalars,
+integer tensors (addresses, masks) and pointers are still computed, so control
+flow, address checks, barriers and capacity checks behave as in a full run.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from k1sim.engine.state import ThreadCtx, op_where
+from k1sim.errors import K1SimError, RuntimeFault
+from k1sim.functional.semantics import SEMANTICS, as_type
+from k1sim.ir import types as T
+
+# Ops whose addresses are checked even when their data is unknown.
+_MEMORY_OPS = ("tt.load", "tt.store", "xsmt.descriptor_load_view")
+_TERMINATORS = ("scf.yield", "tt.return", "func.return")
+
+
+def is_parallel(op) -> bool:
+    return op.name == "scf.for" and op.prop("bind_sub_block") is True
+
+
+def fault(op, ctx: ThreadCtx | None, message: str) -> RuntimeFault:
+    notes = [f"  on {ctx.describe()}"] if ctx is not None else []
+    if op.pos is None:
+        return RuntimeFault(f"'{op.name}': {message}", None, op.python_loc(), notes,
+                            filename=op.python_loc() or "<built>")
+    return RuntimeFault(message, op.pos, op.python_loc(), notes)
+
+
+def _unknown(op, args) -> bool:
+    """Whether a timing-only run leaves this op's results uncomputed."""
+    if op.name in _MEMORY_OPS:
+        return args[0] is None or any(a is None for a in args[2:])
+    if any(a is None for a in args):
+        return True
+    return any(isinstance(r.type, T.TensorType) and T.is_float(r.type) for r in op.results)
+
+
+class Interpreter:
+    def __init__(self, launch):
+        self.launch = launch
+        self.control = {"scf.for": self._for, "scf.if": self._if,
+                        "xsmt_async.mbarrier_wait": self._wait}
+
+    def compute(self, ctx: ThreadCtx, op, args):
+        if self.launch.timing_only and _unknown(op, args):
+            return None if len(op.results) <= 1 else (None,) * len(op.results)
+        try:
+            return SEMANTICS[op.name](op, args, ctx)
+        except K1SimError as e:
+            if isinstance(e, RuntimeFault):
+                raise
+            raise fault(op, ctx, str(e)) from None
+
+    def block(self, ctx: ThreadCtx, block, vals: dict):
+        """Run a block's ops; return the values its terminator passes on."""
+        launch = self.launch
+        counts, issue = launch.counts, launch.timing.issue
+        for op in block.ops:
+            ctx.op = op
+            name = op.name
+            counts[name] += 1
+            if name in _TERMINATORS:
+                yield from issue(ctx, op)
+                return [vals[v] for v in op.operands]
+            control = self.control.get(name)
+            if control is not None:
+                yield from control(ctx, op, vals)
+                continue
+            out = self.compute(ctx, op, [vals[v] for v in op.operands])
+            results = op.results
+            if len(results) == 1:
+                vals[results[0]] = out
+            elif results:
+                for r, v in zip(results, out):
+                    vals[r] = v
+            yield from issue(ctx, op)
+        return []
+
+    def _scalar(self, ctx, op, value, what: str) -> int:
+        if value is None:
+            raise fault(op, ctx, f"{what} depends on tensor data, which a timing-only run "
+                                 "does not compute")
+        return int(value)
+
+    def _for(self, ctx: ThreadCtx, op, vals: dict):
+        lb, ub, step = (self._scalar(ctx, op, vals[v], "the loop bound") for v in op.operands[:3])
+        if step <= 0:
+            raise fault(op, ctx, f"scf.for step must be positive, got {step}")
+        body = op.regions[0].block
+        iv_type = op.operands[0].type
+        if is_parallel(op):
+            yield from self._parallel(ctx, op, vals, range(lb, ub, step), iv_type)
+            return
+        carried = [vals[v] for v in op.operands[3:]]
+        issue = self.launch.timing.issue
+        for i in range(lb, ub, step):
+            vals[body.args[0]] = as_type(i, iv_type)
+            for arg, value in zip(body.args[1:], carried):
+                vals[arg] = value
+            yield from issue(ctx, op)
+            carried = yield from self.block(ctx, body, vals)
+        for r, value in zip(op.results, carried):
+            vals[r] = value
+
+    def _parallel(self, ctx: ThreadCtx, op, vals: dict, iters: range, iv_type):
+        """Iteration i on thread i mod T, the threads concurrently (FORMAT.md 5)."""
+        body = op.regions[0].block
+        n_threads = self.launch.num_threads
+        env = self.launch.env
+
+        def worker(tctx: ThreadCtx, mine):
+            for i in mine:
+                frame = dict(vals)
+                frame[body.args[0]] = as_type(i, iv_type)
+                yield from self.launch.timing.issue(tctx, op)
+                yield from self.block(tctx, body, frame)
+
+        procs = [env.process(worker(ctx.on_thread(t), iters[t::n_threads]))
+                 for t in range(min(n_threads, len(iters)))]
+        ctx.blocked = f"waits for the parallel loop at {op_where(op)} to finish"
+        yield simpy.AllOf(env, procs)
+        ctx.blocked = None
+
+    def _if(self, ctx: ThreadCtx, op, vals: dict):
+        cond = self._scalar(ctx, op, vals[op.operands[0]], "the condition")
+        yield from self.launch.timing.issue(ctx, op)
+        region = op.regions[0] if cond else (op.regions[1] if len(op.regions) > 1 else None)
+        out = []
+        if region is not None and region.blocks:
+            out = yield from self.block(ctx, region.block, vals)
+        for r, value in zip(op.results, out):
+            vals[r] = value
+
+    def _wait(self, ctx: ThreadCtx, op, vals: dict):
+        bar = vals[op.operands[0]]
+        parity = self._scalar(ctx, op, vals[op.operands[1]], "the wait parity")
+        try:
+            event = bar.wait(parity)
+        except K1SimError as e:
+            raise fault(op, ctx, str(e)) from None
+        if event is not None:
+            ctx.blocked = (op, bar, parity)
+            yield event
+            ctx.blocked = None
+        yield from self.launch.timing.issue(ctx, op)

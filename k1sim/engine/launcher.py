@@ -1,0 +1,65 @@
+"""The launcher: programs of the grid onto the threads of a stream (FORMAT.md 5).
+
+Without a parallel loop, each thread takes the next program whenever it is free
+(one program per thread at a time). With one, programs run one after another on
+the whole stream: thread 0 runs the code around the loop, and the loop's
+iterations run on all the threads. A run that ends with a thread still waiting
+is a deadlock, reported with every blocked thread and every barrier.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from k1sim.engine.interpreter import Interpreter, is_parallel
+from k1sim.engine.state import Launch, ThreadCtx, op_where
+from k1sim.errors import RuntimeFault
+
+
+def programs(grid) -> list[tuple]:
+    """Program ids in launch order: x fastest."""
+    return [(x, y, z) for z in range(grid[2]) for y in range(grid[1]) for x in range(grid[0])]
+
+
+def run_kernel(launch: Launch, func, arg_values: list, filename: str) -> None:
+    """Run every program of the launch to completion (or raise a ``RuntimeFault``)."""
+    interp = Interpreter(launch)
+    body = func.regions[0].block
+    env = launch.env
+    queue = deque(programs(launch.grid))
+    parallel = any(is_parallel(op) for op in func.walk())
+
+    def run_program(thread: int, pid: tuple):
+        ctx = ThreadCtx(launch, thread, pid, [])
+        vals = dict(zip(body.args, arg_values))
+        yield from interp.block(ctx, body, vals)
+        launch.release(ctx.program_allocs)
+
+    def stream_thread(thread: int):
+        while queue:
+            yield from run_program(thread, queue.popleft())
+
+    n = 1 if parallel else min(launch.num_threads, len(queue))
+    procs = [env.process(stream_thread(t)) for t in range(n)]
+    env.run()
+    if any(p.is_alive for p in procs) or queue:
+        raise deadlock(launch, len(queue), filename)
+
+
+def deadlock(launch: Launch, not_started: int, filename: str) -> RuntimeFault:
+    lines = []
+    for ctx in launch.contexts:
+        if isinstance(ctx.blocked, tuple):
+            op, bar, parity = ctx.blocked
+            lines.append(f"  {ctx.describe()}: blocked in {op.name} at {op_where(op)}, "
+                         f"waiting for phase {parity} of {bar.label}")
+        elif ctx.blocked:
+            lines.append(f"  {ctx.describe()}: {ctx.blocked}")
+    lines += [f"  {b.describe()}" for b in launch.barriers]
+    if not_started:
+        lines.append(f"  {not_started} program(s) never started: a thread they need is "
+                     "blocked (a global barrier only works between resident programs)")
+    blocked = sum(isinstance(c.blocked, tuple) for c in launch.contexts)
+    return RuntimeFault(f"deadlock at cycle {launch.env.now}: {blocked} thread(s) wait "
+                        "forever on a barrier", notes=lines, filename=filename)
+

@@ -1,0 +1,135 @@
+"""What one launch shares (``Launch``) and what each running thread carries (``ThreadCtx``).
+
+``ThreadCtx`` is the ``ctx`` semantic functions receive: the program being run,
+the thread running it, and the launch's services (warnings, local allocations,
+barriers).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from k1sim.engine.barriers import Barrier
+from k1sim.engine.machine import Machine
+from k1sim.errors import K1SimError
+from k1sim.functional.dtypes import storage_dtype
+from k1sim.functional.memory import Allocation
+from k1sim.ir import types as T
+
+
+def op_where(op) -> str:
+    """``file:line:col`` of an op in its ``.xsmt`` file, plus its Python location."""
+    here = str(op.pos) if op.pos is not None else "<built>"
+    py = op.python_loc()
+    return f"{here} (at {py})" if py else here
+
+
+class Launch:
+    """State shared by every thread of one kernel launch."""
+
+    def __init__(self, env, machine: Machine, timing, grid, num_threads: int,
+                 timing_only: bool, poison_alloc: bool = False):
+        self.env = env
+        self.machine = machine
+        self.timing = timing
+        self.grid = grid
+        self.num_programs = grid[0] * grid[1] * grid[2]
+        self.num_threads = num_threads
+        self.timing_only = timing_only
+        self.poison_alloc = poison_alloc
+        self.warnings: dict[tuple, str] = {}
+        self.barriers: list[Barrier] = []
+        self.global_barriers: dict[int, Barrier] = {}
+        self.live_bytes: Counter = Counter()
+        self.counts: Counter = Counter()
+        self.contexts: list[ThreadCtx] = []
+
+    def warn(self, op, message: str) -> None:
+        key = (id(op), message)
+        if key not in self.warnings:
+            self.warnings[key] = f"{op_where(op)}: warning: {message}"
+
+    def new_barrier(self, op, flag, arrive, expect) -> Barrier:
+        b = Barrier(self.env, f"barrier #{len(self.barriers)}", op_where(op), flag, arrive, expect)
+        self.barriers.append(b)
+        return b
+
+    def global_barrier(self, op, ident: int) -> Barrier:
+        """The launch-wide barrier ``ident``: every program gets the same object."""
+        b = self.global_barriers.get(ident)
+        if b is None:
+            b = self.new_barrier(op, 0, 0, self.num_programs)
+            b.label = f"global barrier {ident}"
+            self.global_barriers[ident] = b
+        return b
+
+    def allocate(self, ctx: "ThreadCtx", op, element: T.Type, shape, scope: str) -> Allocation:
+        """A zeroed local buffer, after the capacity check of FORMAT.md 4.3."""
+        dtype = storage_dtype(str(element))
+        itemsize = max(1, T.bitwidth(element) // 8)
+        alloc = Allocation(f"{op.name} at {op_where(op)}", str(element), shape, scope,
+                           itemsize=itemsize)
+        memory, capacity = self.machine.scope_capacity(scope)
+        key = (ctx.thread, memory)
+        total = self.live_bytes[key] + alloc.nbytes
+        if capacity is not None and total > capacity:
+            raise K1SimError(
+                f"capacity fault: {op.name} of {_kib(alloc.nbytes)} in storage '{scope}' "
+                f"({memory} of {self.machine.arch_id}) brings thread {ctx.thread}'s live total "
+                f"to {_kib(total)}; the capacity is {_kib(capacity)} per thread")
+        self.live_bytes[key] = total
+        ctx.program_allocs.append((key, alloc.nbytes))
+        if not self.timing_only:
+            alloc.data = np.zeros(alloc.size, dtype)
+            if self.poison_alloc:
+                alloc.data.view(np.uint8)[:] = 0xAA
+                if dtype.kind == "f":
+                    alloc.data[:] = np.nan
+        return alloc
+
+    def release(self, allocs) -> None:
+        for key, nbytes in allocs:
+            self.live_bytes[key] -= nbytes
+
+
+def _kib(n: int) -> str:
+    return f"{n / 1024:g} KiB"
+
+
+class ThreadCtx:
+    """One hardware thread running one program (or its share of a parallel loop)."""
+
+    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked", "op")
+
+    def __init__(self, launch: Launch, thread: int, program_id: tuple, program_allocs: list):
+        self.launch = launch
+        self.thread = thread
+        self.program_id = program_id
+        self.program_allocs = program_allocs
+        self.blocked = None  # what this thread waits for, for the deadlock report
+        self.op = None       # the op being executed, for fault reports
+        launch.contexts.append(self)
+
+    @property
+    def grid(self) -> tuple:
+        return self.launch.grid
+
+    @property
+    def num_threads(self) -> int:
+        return self.launch.num_threads
+
+    @property
+    def env(self):
+        return self.launch.env
+
+    def warn(self, op, message: str) -> None:
+        self.launch.warn(op, message)
+
+    def on_thread(self, thread: int) -> "ThreadCtx":
+        """The same program on another thread of the stream (a parallel-loop worker)."""
+        return ThreadCtx(self.launch, thread, self.program_id, self.program_allocs)
+
+    def describe(self) -> str:
+        return f"thread {self.thread}, program {self.program_id}"

@@ -1,0 +1,239 @@
+"""The memory image: allocations and the pointers a kernel holds into them.
+
+An ``Allocation`` is one contiguous run of elements (a global tensor of a
+kernel argument, or a local buffer of an ``xsmt.alloc``), kept flat. Kernels
+reach it three ways (FORMAT.md 4.2):
+
+* ``Pointer``: a scalar pointer, an element offset into an allocation;
+* ``Pointers``: a tensor of pointers (gather / scatter), offsets as an array;
+* ``BlockPtr``: a block pointer, a strided window with bounds per dim. Views
+  (``subview``, ``subview_pack``, a buffer slot) are block pointers too: their
+  bounds are the view's own shape, and their strides alias the memory below.
+
+An access outside the bounds on a dim that is not boundary-checked, or an
+in-bounds element whose address leaves its allocation, is a ``MemoryFault``.
+In a timing-only run allocations have no data; addresses are still checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from k1sim.functional.errors import FunctionalError
+
+
+class MemoryFault(FunctionalError):
+    """An access the hardware would not survive (FORMAT.md 4.2)."""
+
+
+class Allocation:
+    """``size`` elements of ``element`` (a type name such as ``'f16'``) in ``scope``."""
+
+    __slots__ = ("name", "element", "scope", "shape", "size", "itemsize", "data")
+
+    def __init__(self, name: str, element: str, shape: tuple, scope: str, data=None,
+                 itemsize: int = 0):
+        self.name = name
+        self.element = element
+        self.scope = scope
+        self.shape = tuple(shape)
+        self.size = int(np.prod(self.shape, dtype=np.int64))
+        self.data = data  # flat array, or None in a timing-only run
+        self.itemsize = itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    def describe(self) -> str:
+        dims = "x".join(map(str, self.shape))
+        return f"'{self.name}' ({self.scope}, {dims} {self.element}, {self.size} elements)"
+
+
+@dataclass(frozen=True)
+class Pointer:
+    alloc: Allocation
+    offset: int
+
+    def splat(self, shape) -> "Pointers":
+        return Pointers(self.alloc, np.full(shape, self.offset, np.int64))
+
+    def add(self, n) -> "Pointer | Pointers":
+        if isinstance(n, np.ndarray):
+            return Pointers(self.alloc, self.offset + n.astype(np.int64))
+        return Pointer(self.alloc, self.offset + int(n))
+
+
+@dataclass(frozen=True)
+class Pointers:
+    alloc: Allocation
+    offsets: np.ndarray
+
+    def map(self, fn) -> "Pointers":
+        return Pointers(self.alloc, np.asarray(fn(self.offsets)))
+
+    def add(self, n) -> "Pointers":
+        return Pointers(self.alloc, self.offsets + np.asarray(n).astype(np.int64))
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """An ``xsmt.alloc_copies`` buffer: ``copies`` slots of ``shape`` elements, back to back."""
+
+    alloc: Allocation
+    copies: int
+    shape: tuple
+
+    def slot(self, k: int) -> "BlockPtr":
+        if not 0 <= k < self.copies:
+            raise MemoryFault(f"buffer slot {k} of {self.alloc.describe()}, which has "
+                              f"{self.copies} copies")
+        size = int(np.prod(self.shape, dtype=np.int64))
+        return BlockPtr.view(self.alloc, k * size, self.shape)
+
+
+def row_major(shape) -> tuple:
+    strides, s = [], 1
+    for d in reversed(shape):
+        strides.append(s)
+        s *= d
+    return tuple(reversed(strides))
+
+
+@dataclass(frozen=True)
+class BlockPtr:
+    """A ``block``-shaped window at ``offsets`` of a tensor of ``shape`` (the bounds)
+    laid out with ``strides`` from element ``base`` of ``alloc``."""
+
+    alloc: Allocation
+    base: int
+    shape: tuple
+    strides: tuple
+    offsets: tuple
+    block: tuple
+
+    @classmethod
+    def view(cls, alloc: Allocation, base: int, block, strides=None) -> "BlockPtr":
+        """A view: bounds are the block itself, at offset zero."""
+        block = tuple(block)
+        return cls(alloc, base, block, tuple(strides or row_major(block)), (0,) * len(block), block)
+
+    def advance(self, deltas) -> "BlockPtr":
+        offsets = tuple(o + int(d) for o, d in zip(self.offsets, deltas))
+        return BlockPtr(self.alloc, self.base, self.shape, self.strides, offsets, self.block)
+
+    def origin(self) -> int:
+        """The element address of the window's first element."""
+        return self.base + sum(o * s for o, s in zip(self.offsets, self.strides))
+
+
+def _cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def subview(p: BlockPtr, offsets, shape) -> BlockPtr:
+    """``xsmt.subview``: element offsets; on a packed 4-D view they round up to whole tiles."""
+    offsets = [int(o) for o in offsets]
+    if len(p.block) == 4:
+        t0, t1 = p.block[2], p.block[3]
+        tiles = (_cdiv(offsets[0], t0), _cdiv(offsets[1], t1))
+        base = p.origin() + tiles[0] * p.strides[0] + tiles[1] * p.strides[1]
+        block = (_cdiv(shape[0], t0), _cdiv(shape[1], t1), t0, t1)
+    else:
+        base = p.origin() + offsets[0] * p.strides[0] + offsets[1] * p.strides[1]
+        block = tuple(shape)
+    return BlockPtr.view(p.alloc, base, block, p.strides)
+
+
+def subview_pack(p: BlockPtr, offsets, shape, packed) -> BlockPtr:
+    """``xsmt.subview_pack``: the 2-D window as ``[S0/P0, S1/P1, P0, P1]`` tiles, aliasing it."""
+    s0, s1 = p.strides
+    base = p.origin() + int(offsets[0]) * s0 + int(offsets[1]) * s1
+    p0, p1 = packed
+    block = (shape[0] // p0, shape[1] // p1, p0, p1)
+    return BlockPtr.view(p.alloc, base, block, (p0 * s0, p1 * s1, s0, s1))
+
+
+def _addresses(p: BlockPtr, checked, what: str):
+    """Element addresses of the window and the mask of in-bounds elements."""
+    addr = np.full((1,) * len(p.block), p.base, np.int64)
+    inside = np.ones((1,) * len(p.block), bool)
+    for d, (off, n, bound, stride) in enumerate(zip(p.offsets, p.block, p.shape, p.strides)):
+        idx = off + np.arange(n, dtype=np.int64)
+        ok = (idx >= 0) & (idx < bound)
+        if d not in checked and not ok.all():
+            bad = int(idx[~ok][0])
+            raise MemoryFault(f"{what} index {bad} on dim {d} is outside the bounds "
+                              f"[0, {bound}) and dim {d} is not boundary-checked "
+                              f"(boundaryCheck = {sorted(checked)})")
+        shape = [1] * len(p.block)
+        shape[d] = n
+        addr = addr + (idx * stride).reshape(shape)
+        inside = inside & ok.reshape(shape)
+    addr, inside = np.broadcast_arrays(addr, inside)
+    _check_in_allocation(p.alloc, addr[inside], what)
+    return addr, inside
+
+
+def _check_in_allocation(alloc: Allocation, addr: np.ndarray, what: str) -> None:
+    if addr.size and (addr.min() < 0 or addr.max() >= alloc.size):
+        bad = int(addr.min() if addr.min() < 0 else addr.max())
+        raise MemoryFault(f"{what} element {bad} of {alloc.describe()}, outside "
+                          f"[0, {alloc.size})")
+
+
+def read_block(p: BlockPtr, checked=(), padding_nan=False, dtype=None):
+    """``tt.load`` of a block pointer: out-of-bounds elements on checked dims read
+    zero (NaN with ``padding_nan``); None in a timing-only run."""
+    addr, inside = _addresses(p, set(checked), "load reads")
+    if p.alloc.data is None:
+        return None
+    data = p.alloc.data
+    out = np.zeros(p.block, data.dtype)
+    if padding_nan:
+        out[...] = np.nan
+    out[inside] = data[addr[inside]]
+    return out
+
+
+def write_block(p: BlockPtr, value, checked=()) -> None:
+    """``tt.store`` to a block pointer: writes the in-bounds elements."""
+    addr, inside = _addresses(p, set(checked), "store writes")
+    if p.alloc.data is not None and value is not None:
+        value = np.broadcast_to(np.asarray(value), p.block)
+        p.alloc.data[addr[inside]] = value[inside]
+
+
+def _lanes(ptrs, mask):
+    if isinstance(ptrs, Pointer):
+        offsets = np.asarray(ptrs.offset, np.int64)
+    else:
+        offsets = ptrs.offsets
+    live = np.ones(offsets.shape, bool) if mask is None else np.broadcast_to(
+        np.asarray(mask, bool), offsets.shape)
+    return offsets, live
+
+
+def gather(ptrs, mask=None, other=None):
+    """``tt.load`` of a pointer or tensor of pointers; masked-off lanes read ``other``."""
+    offsets, live = _lanes(ptrs, mask)
+    _check_in_allocation(ptrs.alloc, offsets[live], "load reads")
+    data = ptrs.alloc.data
+    if data is None:
+        return None
+    out = np.zeros(offsets.shape, data.dtype)
+    if other is not None:
+        out[...] = other
+    out[live] = data[offsets[live]]
+    return out if out.ndim else out[()]
+
+
+def scatter(ptrs, value, mask=None) -> None:
+    """``tt.store`` through a pointer or tensor of pointers; masked-off lanes are not written."""
+    offsets, live = _lanes(ptrs, mask)
+    _check_in_allocation(ptrs.alloc, offsets[live], "store writes")
+    if ptrs.alloc.data is not None and value is not None:
+        value = np.broadcast_to(np.asarray(value), offsets.shape)
+        ptrs.alloc.data[offsets[live]] = value[live]

@@ -1,0 +1,85 @@
+"""Values of the ops that touch memory: block pointers, views, loads and stores.
+
+Allocation itself (``xsmt.alloc``, ``xsmt.alloc_copies``) needs the executing
+thread's capacity accounting and lives in the engine.
+"""
+
+from __future__ import annotations
+
+from k1sim.functional import memory as mem
+from k1sim.functional.packing import pack
+from k1sim.functional.semantics import semantic
+
+
+def _ints(values) -> list[int]:
+    return [int(v) for v in values]
+
+
+@semantic("tt.make_tensor_ptr")
+def _make_tensor_ptr(op, args, ctx):
+    base, *rest = args
+    r = len(rest) // 3
+    block = op.results[0].type.pointee.shape
+    return mem.BlockPtr(base.alloc, base.offset, tuple(_ints(rest[:r])),
+                        tuple(_ints(rest[r:2 * r])), tuple(_ints(rest[2 * r:])), tuple(block))
+
+
+@semantic("tt.advance")
+def _advance(op, args, ctx):
+    return args[0].advance(_ints(args[1:]))
+
+
+@semantic("tt.addptr")
+def _addptr(op, args, ctx):
+    return args[0].add(args[1])
+
+
+def _segments(op, args) -> tuple:
+    sizes = op.prop("operandSegmentSizes") or (1, int(len(args) > 1), int(len(args) > 2))
+    out, i = [], 0
+    for n in sizes:
+        out.append(args[i] if n else None)
+        i += n
+    return tuple(out)
+
+
+@semantic("tt.load")
+def _load(op, args, ctx):
+    ptr, mask, other = _segments(op, args)
+    if isinstance(ptr, mem.BlockPtr):
+        return mem.read_block(ptr, op.prop("boundaryCheck") or (), op.prop("padding") == 2)
+    return mem.gather(ptr, mask, other)
+
+
+@semantic("tt.store")
+def _store(op, args, ctx):
+    ptr, value, *mask = args
+    if isinstance(ptr, mem.BlockPtr):
+        mem.write_block(ptr, value, op.prop("boundaryCheck") or ())
+    else:
+        mem.scatter(ptr, value, mask[0] if mask else None)
+
+
+@semantic("xsmt.subview")
+def _subview(op, args, ctx):
+    return mem.subview(args[0], _ints(args[1:]), op.prop("shape"))
+
+
+@semantic("xsmt.subview_pack")
+def _subview_pack(op, args, ctx):
+    return mem.subview_pack(args[0], _ints(args[1:]), op.prop("shape"), op.prop("packed_size"))
+
+
+@semantic("xsmt.descriptor_load_view")
+def _descriptor_load_view(op, args, ctx):
+    ptr = args[0]
+    block = mem.read_block(ptr, range(len(ptr.block)))
+    if block is None:
+        return None
+    return pack(block, _ints(args[1:]), op.prop("shape"), op.prop("packed_size"))
+
+
+@semantic("xsmt.buffer_tensor_view")
+def _buffer_tensor_view(op, args, ctx):
+    return args[0].slot(int(args[1]))
+
