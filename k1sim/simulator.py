@@ -133,17 +133,14 @@ def _threads(module: Module, mach: Machine, threads) -> int:
 
 
 def _check_parallel_loops(func) -> None:
+    """Reject a parallel loop nested in another (the verifier rejects iter_args)."""
     for op in func.walk():
-        if not is_parallel(op):
-            continue
-        if len(op.operands) > 3:
-            raise op.error("a parallel loop (bind_sub_block = true) cannot carry iter_args: "
-                           "its iterations run concurrently")
-        for inner in op.regions[0].block.ops:
-            for nested in inner.walk():
-                if is_parallel(nested):
-                    raise nested.error("a parallel loop inside a parallel loop: the stream's "
-                                       "threads are already taken by the outer one")
+        if is_parallel(op):
+            for inner in op.regions[0].block.ops:
+                for nested in inner.walk():
+                    if is_parallel(nested):
+                        raise nested.error("a parallel loop inside a parallel loop: the "
+                                           "stream's threads are already taken by the outer one")
 
 
 def _expects(module: Module, kargs, given) -> list:

@@ -13,7 +13,7 @@ from collections import deque
 
 from k1sim.engine.interpreter import Interpreter, is_parallel
 from k1sim.engine.state import Launch, ThreadCtx, op_where
-from k1sim.errors import RuntimeFault
+from k1sim.errors import K1SimError, RuntimeFault
 
 
 def programs(grid) -> list[tuple]:
@@ -41,7 +41,14 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str) -> None:
 
     n = 1 if parallel else min(launch.num_threads, len(queue))
     procs = [env.process(stream_thread(t)) for t in range(n)]
-    env.run()
+    try:
+        env.run()
+    except K1SimError as e:
+        # SimPy rethrows a failed process's exception into its waiter as a copy
+        # built from ``args``; the original, with its location, is the cause.
+        while isinstance(e.__cause__, type(e)):
+            e = e.__cause__
+        raise e from None
     if any(p.is_alive for p in procs) or queue:
         raise deadlock(launch, len(queue), filename)
 
