@@ -13,8 +13,8 @@ class RunResult:
 
     ``outputs`` maps every pointer argument's name to its array after the run
     (None in a timing-only run); ``expects`` holds one ``ExpectResult`` per
-    check; ``op_counts`` counts executed ops by name (loop iterations count
-    once per ``scf.for`` iteration).
+    check; ``op_counts`` counts executed ops by name (an ``scf.for`` counts
+    once however many iterations it runs; the ops in its body count each time).
     """
 
     kernel: str

@@ -178,8 +178,9 @@ def _addresses(p: BlockPtr, checked, what: str):
 
 
 def _check_in_allocation(alloc: Allocation, addr: np.ndarray, what: str) -> None:
-    if addr.size and (addr.min() < 0 or addr.max() >= alloc.size):
-        bad = int(addr.min() if addr.min() < 0 else addr.max())
+    outside = (addr < 0) | (addr >= alloc.size)
+    if outside.any():
+        bad = int(addr[outside][0])
         raise MemoryFault(f"{what} element {bad} of {alloc.describe()}, outside "
                           f"[0, {alloc.size})")
 
