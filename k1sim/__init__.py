@@ -4,7 +4,7 @@ The public names are imported on first use, so ``import k1sim`` (and
 ``k1sim --help``) stays fast: numba and simpy load only when a run needs them.
 """
 
-from k1sim.errors import BuildError, K1SimError, ParseError, VerifyError
+from k1sim.errors import BuildError, K1SimError, ParseError, RuntimeFault, VerifyError
 
 __version__ = "0.1.0"
 
@@ -14,9 +14,11 @@ _LAZY = {
     "Module": ("k1sim.ir.core", "Module"),
     "verify": ("k1sim.ir.verify", "verify"),
     "Builder": ("k1sim.ir.builder", "Builder"),
+    "Simulator": ("k1sim.simulator", "Simulator"),
+    "RunResult": ("k1sim.engine.result", "RunResult"),
 }
 
-__all__ = ["K1SimError", "ParseError", "VerifyError", "BuildError", *_LAZY]
+__all__ = ["K1SimError", "ParseError", "VerifyError", "BuildError", "RuntimeFault", *_LAZY]
 
 
 def __getattr__(name):
