@@ -1,5 +1,6 @@
 """Runtime faults: memory faults, capacity, deadlocks (FORMAT.md 4.2-4.4, section 7)."""
 
+import numpy as np
 import pytest
 
 from k1sim.errors import RuntimeFault
@@ -156,3 +157,51 @@ def test_global_barrier_between_programs_that_are_not_resident_deadlocks():
     with pytest.raises(RuntimeFault, match=r"(?s)global barrier 0 .*phase 0, count 4, "
                                            r"expect 6.*2 program\(s\) never started"):
         Simulator().execute(module(body, ptr("y", [1]), grid=(6,)))
+
+
+BUFFER = """
+    %buf = xsmt.alloc_copies [[2, 4, 8]] storage("l2") : !xsmt.buffer<shape=[2, 4, 8], elementType=f32, copies=2, storageKind="l2">
+    %k = arith.constant {k} : i32
+    %v = xsmt.buffer_tensor_view %buf[%k] : !xsmt.buffer<shape=[2, 4, 8], elementType=f32, copies=2, storageKind="l2"> -> !tt.ptr<tensor<4x8xf32>>
+    %t = tt.load %v {{boundaryCheck = array<i32: 0, 1>}} : !tt.ptr<tensor<4x8xf32>>"""
+
+
+def test_buffer_slot_outside_the_copies_is_a_memory_fault():
+    Simulator().execute(module(BUFFER.format(k=1), ptr("y", [1])))
+    with pytest.raises(RuntimeFault, match=r"buffer slot 2 of 'xsmt.alloc_copies at k.xsmt:4:5' "
+                                           r"\(l2, 2x4x8 f32, 64 elements\), which has 2 copies"):
+        Simulator().execute(module(BUFFER.format(k=2), ptr("y", [1])))
+
+
+def test_poison_alloc_fills_local_buffers_with_nan():
+    body = BUFFER.format(k=0) + """
+    %c0 = arith.constant 0 : i32
+    %c1 = arith.constant 1 : i64
+    %c8 = arith.constant 8 : i64
+    %q = tt.make_tensor_ptr %y, [%c8, %c8], [%c8, %c1], [%c0, %c0] {order = array<i32: 1, 0>} : <tensor<4x8xf32>>
+    tt.store %q, %t {boundaryCheck = array<i32: 0, 1>} : !tt.ptr<tensor<4x8xf32>>"""
+    m = module(body, ptr("y", [8, 8]))
+    assert (Simulator().execute(m).outputs["y"] == 0).all()
+    y = Simulator().execute(m, poison_alloc=True).outputs["y"]
+    assert np.isnan(y[:4]).all() and (y[4:] == 0).all()
+
+
+SLOTS = """
+    %m = xsmt.mbarrier_copies copies(2) flag(0) arrive(0) txn(0) expect(1) : !xsmt.mbarrier<2>
+    %k = arith.constant {k} : i64
+    %b = xsmt.mbarrier_subview %m[%k] : (!xsmt.mbarrier<2>, i64) -> i64
+    "xsmt_async.mbarrier_arrive"(%b) : (i64) -> ()
+    {after}"""
+
+
+def test_barrier_slot_outside_the_copies_is_a_fault():
+    with pytest.raises(RuntimeFault, match="barrier slot 5 of an mbarrier with 2 slots"):
+        Simulator().execute(module(SLOTS.format(k=5, after=""), ptr("y", [1])))
+
+
+def test_barrier_used_after_release_is_a_fault():
+    after = ('"xsmt_async.mbarrier_release"(%b) : (i64) -> ()\n'
+             '    "xsmt_async.mbarrier_arrive"(%b) : (i64) -> ()')
+    with pytest.raises(RuntimeFault, match="arrive on barrier #1 after its mbarrier_release") as e:
+        Simulator().execute(module(SLOTS.format(k=1, after=after), ptr("y", [1])))
+    assert e.value.line == 9
