@@ -133,18 +133,29 @@ def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def subview(p: BlockPtr, offsets, shape) -> BlockPtr:
-    """``xsmt.subview``: element offsets; on a packed 4-D view they round up to whole tiles."""
+def subview(p: BlockPtr, offsets, shape) -> tuple[BlockPtr, str | None]:
+    """``xsmt.subview``: element offsets; on a packed 4-D view they round up to whole tiles.
+
+    Also says where the subview reaches past its parent's window, if it does:
+    hardware does not check, so accesses there silently reach other data.
+    """
     offsets = [int(o) for o in offsets]
     if len(p.block) == 4:
         t0, t1 = p.block[2], p.block[3]
-        tiles = (_cdiv(offsets[0], t0), _cdiv(offsets[1], t1))
-        base = p.origin() + tiles[0] * p.strides[0] + tiles[1] * p.strides[1]
+        start = (_cdiv(offsets[0], t0), _cdiv(offsets[1], t1))
         block = (_cdiv(shape[0], t0), _cdiv(shape[1], t1), t0, t1)
     else:
-        base = p.origin() + offsets[0] * p.strides[0] + offsets[1] * p.strides[1]
-        block = tuple(shape)
-    return BlockPtr.view(p.alloc, base, block, p.strides)
+        start, block = tuple(offsets), tuple(shape)
+    base = p.origin() + start[0] * p.strides[0] + start[1] * p.strides[1]
+    past = [d for d in (0, 1) if start[d] + block[d] > p.block[d]]
+    note = None
+    if past:
+        unit = "tiles" if len(p.block) == 4 else "elements"
+        note = (f"subview [{start[0]}:{start[0] + block[0]}, {start[1]}:{start[1] + block[1]}] "
+                f"({unit}) reaches past its parent's {list(p.block[:2])} on dim "
+                f"{' and '.join(map(str, past))}: accesses there reach other data of "
+                f"{p.alloc.describe()}")
+    return BlockPtr.view(p.alloc, base, block, p.strides), note
 
 
 def subview_pack(p: BlockPtr, offsets, shape, packed) -> BlockPtr:

@@ -62,7 +62,10 @@ def _store(op, args, ctx):
 
 @semantic("xsmt.subview")
 def _subview(op, args, ctx):
-    return mem.subview(args[0], _ints(args[1:]), op.prop("shape"))
+    view, note = mem.subview(args[0], _ints(args[1:]), op.prop("shape"))
+    if note:
+        ctx.warn(op, note)
+    return view
 
 
 @semantic("xsmt.subview_pack")

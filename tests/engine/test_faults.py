@@ -205,3 +205,21 @@ def test_barrier_used_after_release_is_a_fault():
     with pytest.raises(RuntimeFault, match="arrive on barrier #1 after its mbarrier_release") as e:
         Simulator().execute(module(SLOTS.format(k=1, after=after), ptr("y", [1])))
     assert e.value.line == 9
+
+
+SUBVIEW = """
+    %a = xsmt.alloc [[64, 32]] storage("l2") : <tensor<64x32xf32>>
+    %p = xsmt.subview_pack %a, [%c0, %c0], [[64, 32]], [[32, 32]] : <tensor<64x32xf32>> -> <tensor<2x1x32x32xf32>>
+    %s = xsmt.subview %p, [%c0, %c{col}], [[64, 16]] : <tensor<2x1x32x32xf32>> -> <tensor<2x1x32x32xf32>>"""
+
+
+def test_subview_rounding_past_its_parent_warns():
+    # FlagGems SPLIT_N with MICRO_N 32 and SUB_BLK_N 16: the second sub-block's
+    # view starts at tile ceil(16 / 32) = 1 of a view one tile wide.
+    consts = "\n    %c0 = arith.constant 0 : i32\n    %c16 = arith.constant 16 : i32"
+    ok = Simulator().execute(module(consts + SUBVIEW.format(col=0), ptr("y", [1])))
+    assert not [w for w in ok.warnings if "subview" in w]
+    r = Simulator().execute(module(consts + SUBVIEW.format(col=16), ptr("y", [1])))
+    assert any("k.xsmt:8:5: warning: subview [0:2, 1:2] (tiles) reaches past its parent's "
+               "[2, 1] on dim 1: accesses there reach other data of 'xsmt.alloc" in w
+               for w in r.warnings), r.warnings
