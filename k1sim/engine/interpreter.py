@@ -128,7 +128,9 @@ class Interpreter:
 
         procs = [env.process(worker(ctx.on_thread(t), iters[t::n_threads]))
                  for t in range(min(n_threads, len(iters)))]
-        ctx.blocked = f"waits for the parallel loop at {op_where(op)} to finish"
+        ctx.blocked = (f"waits for the parallel loop at {op_where(op)} to finish "
+                       f"({len(iters)} iterations on {n_threads} threads, each thread "
+                       "running its iterations in order)")
         yield simpy.AllOf(env, procs)
         ctx.blocked = None
 

@@ -64,8 +64,10 @@ def deadlock(launch: Launch, not_started: int, filename: str) -> RuntimeFault:
             lines.append(f"  {ctx.describe()}: {ctx.blocked}")
     lines += [f"  {b.describe()}" for b in launch.barriers]
     if not_started:
-        lines.append(f"  {not_started} program(s) never started: a thread they need is "
-                     "blocked (a global barrier only works between resident programs)")
+        why = " (a global barrier only works between programs resident at the same time)" \
+            if launch.global_barriers else ""
+        lines.append(f"  {not_started} program(s) never started: the threads that would run "
+                     f"them are blocked{why}")
     blocked = sum(isinstance(c.blocked, tuple) for c in launch.contexts)
     return RuntimeFault(f"deadlock at cycle {launch.env.now}: {blocked} thread(s) wait "
                         "forever on a barrier", notes=lines, filename=filename)

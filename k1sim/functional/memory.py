@@ -167,25 +167,50 @@ def subview_pack(p: BlockPtr, offsets, shape, packed) -> BlockPtr:
     return BlockPtr.view(p.alloc, base, block, (p0 * s0, p1 * s1, s0, s1))
 
 
-def _addresses(p: BlockPtr, checked, what: str):
-    """Element addresses of the window and the mask of in-bounds elements."""
-    addr = np.full((1,) * len(p.block), p.base, np.int64)
-    inside = np.ones((1,) * len(p.block), bool)
+def _box(p: BlockPtr, checked, what: str):
+    """The in-bounds part of the window: a box, since each dim's indices are a run.
+
+    Returns the box's slices (in block positions) and the address of its first
+    element, or None for the address when the box is empty. Faults on an
+    unchecked dim out of bounds, and on a box reaching outside the allocation.
+    """
+    box, start, low, high = [], p.base, 0, 0
     for d, (off, n, bound, stride) in enumerate(zip(p.offsets, p.block, p.shape, p.strides)):
-        idx = off + np.arange(n, dtype=np.int64)
-        ok = (idx >= 0) & (idx < bound)
-        if d not in checked and not ok.all():
-            bad = int(idx[~ok][0])
+        lo, hi = min(n, max(0, -off)), max(0, min(n, bound - off))
+        if d not in checked and (lo, hi) != (0, n):
+            bad = off if lo else off + hi
             raise MemoryFault(f"{what} index {bad} on dim {d} is outside the bounds "
                               f"[0, {bound}) and dim {d} is not boundary-checked "
                               f"(boundaryCheck = {sorted(checked)})")
-        shape = [1] * len(p.block)
-        shape[d] = n
-        addr = addr + (idx * stride).reshape(shape)
-        inside = inside & ok.reshape(shape)
-    addr, inside = np.broadcast_arrays(addr, inside)
-    _check_in_allocation(p.alloc, addr[inside], what)
-    return addr, inside
+        box.append(slice(lo, max(lo, hi)))
+        start += (off + lo) * stride
+        span = (hi - lo - 1) * stride
+        low, high = low + min(0, span), high + max(0, span)
+    if any(b.stop == b.start for b in box):
+        return tuple(box), None
+    if start + low < 0 or start + high >= p.alloc.size:
+        _check_in_allocation(p.alloc, _box_addresses(p, box, start), what)
+    return tuple(box), start
+
+
+def _box_addresses(p: BlockPtr, box, start: int) -> np.ndarray:
+    """Every address of the box, row-major."""
+    addr = np.int64(start)
+    for d, (b, stride) in enumerate(zip(box, p.strides)):
+        shape = [1] * len(box)
+        shape[d] = b.stop - b.start
+        addr = addr + (np.arange(b.stop - b.start, dtype=np.int64) * stride).reshape(shape)
+    return np.broadcast_to(addr, [b.stop - b.start for b in box])
+
+
+def _box_view(p: BlockPtr, box, start: int) -> np.ndarray:
+    """The box as a view of the allocation's data (strided, so writes land in memory)."""
+    data = p.alloc.data
+    shape = [b.stop - b.start for b in box]
+    if all(s >= 0 for s in p.strides):
+        return np.lib.stride_tricks.as_strided(
+            data[start:], shape, [s * data.itemsize for s in p.strides])
+    return None
 
 
 def _check_in_allocation(alloc: Allocation, addr: np.ndarray, what: str) -> None:
@@ -196,26 +221,31 @@ def _check_in_allocation(alloc: Allocation, addr: np.ndarray, what: str) -> None
                           f"[0, {alloc.size})")
 
 
-def read_block(p: BlockPtr, checked=(), padding_nan=False, dtype=None):
+def read_block(p: BlockPtr, checked=(), padding_nan=False):
     """``tt.load`` of a block pointer: out-of-bounds elements on checked dims read
     zero (NaN with ``padding_nan``); None in a timing-only run."""
-    addr, inside = _addresses(p, set(checked), "load reads")
-    if p.alloc.data is None:
-        return None
+    box, start = _box(p, set(checked), "load reads")
     data = p.alloc.data
-    out = np.zeros(p.block, data.dtype)
-    if padding_nan:
-        out[...] = np.nan
-    out[inside] = data[addr[inside]]
+    if data is None:
+        return None
+    out = np.full(p.block, np.nan if padding_nan and data.dtype.kind == "f" else 0, data.dtype)
+    if start is not None:
+        view = _box_view(p, box, start)
+        out[box] = view if view is not None else data[_box_addresses(p, box, start)]
     return out
 
 
 def write_block(p: BlockPtr, value, checked=()) -> None:
     """``tt.store`` to a block pointer: writes the in-bounds elements."""
-    addr, inside = _addresses(p, set(checked), "store writes")
-    if p.alloc.data is not None and value is not None:
-        value = np.broadcast_to(np.asarray(value), p.block)
-        p.alloc.data[addr[inside]] = value[inside]
+    box, start = _box(p, set(checked), "store writes")
+    if p.alloc.data is None or value is None or start is None:
+        return
+    part = np.broadcast_to(np.asarray(value), p.block)[box]
+    view = _box_view(p, box, start)
+    if view is not None:
+        view[...] = part
+    else:
+        p.alloc.data[_box_addresses(p, box, start)] = part
 
 
 def _lanes(ptrs, mask):
