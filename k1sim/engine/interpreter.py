@@ -71,20 +71,22 @@ class Interpreter:
             name = op.name
             counts[name] += 1
             if name in _TERMINATORS:
-                yield from issue(ctx, op)
-                return [vals[v] for v in op.operands]
+                out = [vals[v] for v in op.operands]
+                yield from issue(ctx, op, out)
+                return out
             control = self.control.get(name)
             if control is not None:
                 yield from control(ctx, op, vals)
                 continue
-            out = self.compute(ctx, op, [vals[v] for v in op.operands])
+            args = [vals[v] for v in op.operands]
+            out = self.compute(ctx, op, args)
             results = op.results
             if len(results) == 1:
                 vals[results[0]] = out
             elif results:
                 for r, v in zip(results, out):
                     vals[r] = v
-            yield from issue(ctx, op)
+            yield from issue(ctx, op, args)
         return []
 
     def _scalar(self, ctx, op, value, what: str) -> int:
@@ -108,7 +110,7 @@ class Interpreter:
             vals[body.args[0]] = as_type(i, iv_type)
             for arg, value in zip(body.args[1:], carried):
                 vals[arg] = value
-            yield from issue(ctx, op)
+            yield from issue(ctx, op, ())
             carried = yield from self.block(ctx, body, vals)
         for r, value in zip(op.results, carried):
             vals[r] = value
@@ -123,7 +125,7 @@ class Interpreter:
             for i in mine:
                 frame = dict(vals)
                 frame[body.args[0]] = as_type(i, iv_type)
-                yield from self.launch.timing.issue(tctx, op)
+                yield from self.launch.timing.issue(tctx, op, ())
                 yield from self.block(tctx, body, frame)
 
         procs = [env.process(worker(ctx.on_thread(t), iters[t::n_threads]))
@@ -136,7 +138,7 @@ class Interpreter:
 
     def _if(self, ctx: ThreadCtx, op, vals: dict):
         cond = self._scalar(ctx, op, vals[op.operands[0]], "the condition")
-        yield from self.launch.timing.issue(ctx, op)
+        yield from self.launch.timing.issue(ctx, op, ())
         region = op.regions[0] if cond else (op.regions[1] if len(op.regions) > 1 else None)
         out = []
         if region is not None and region.blocks:
@@ -153,6 +155,8 @@ class Interpreter:
             raise fault(op, ctx, str(e)) from None
         if event is not None:
             ctx.blocked = (op, bar, parity)
+            start = self.launch.env.now
             yield event
             ctx.blocked = None
-        yield from self.launch.timing.issue(ctx, op)
+            self.launch.timing.waited(ctx, op, start, self.launch.env.now)
+        yield from self.launch.timing.issue(ctx, op, (bar,))

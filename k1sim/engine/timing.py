@@ -1,8 +1,11 @@
 """The timing seam: what the interpreter asks for every op it executes.
 
-A timing model has ``issue(ctx, op)``, a generator that lets simulated time
-pass for ``op`` on ``ctx``'s thread (SimPy events: a timeout, a resource
-request). The interpreter has computed the op's values before it asks.
+A timing model has ``issue(ctx, op, args)``, a generator that lets simulated
+time pass for ``op`` on ``ctx``'s thread (SimPy events: a timeout, a transfer
+on a shared link); ``args`` are the op's operand values (pointers locate the
+memory it touches; control ops pass none). The interpreter has computed the
+op's values before it asks. ``waited(ctx, op, start, end)`` hears how long a
+barrier wait blocked.
 """
 
 from __future__ import annotations
@@ -15,5 +18,8 @@ class UnitTiming:
     (and so barriers, overlap and deadlocks) real while every cost is equal.
     """
 
-    def issue(self, ctx, op):
+    def issue(self, ctx, op, args):
         yield ctx.launch.env.timeout(1)
+
+    def waited(self, ctx, op, start, end) -> None:
+        pass
