@@ -81,8 +81,10 @@ class Simulator:
                 r_tol = _tolerance(rtol, module, "k1sim.rtol", tol)
                 a_tol = _tolerance(atol, module, "k1sim.atol", tol)
                 results.append(expect_mod.check(e, out, before, r_tol, a_tol))
-        return RunResult(func.prop("sym_name"), mach.arch_id, grid, n_threads, int(env.now),
-                         outputs, results, warnings, dict(launch.counts), timing_only, seed)
+        return RunResult(kernel=func.prop("sym_name"), arch=mach.arch_id, grid=grid,
+                         threads=n_threads, cycles=int(env.now), outputs=outputs,
+                         expects=results, warnings=warnings, op_counts=dict(launch.counts),
+                         timing_only=timing_only, seed=seed)
 
     def _machine(self, module: Module, warnings: list) -> Machine:
         file_arch = module.attr("tt.arch_id")
