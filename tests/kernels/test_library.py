@@ -14,7 +14,7 @@ from k1sim.ir.parser import parse_file
 from k1sim.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
-KERNELS = sorted((ROOT / "kernels").glob("*.xsmt"))
+KERNELS = sorted((ROOT / "kernels").rglob("*.xsmt"))
 MISCOMPILED = {"qk_scale_miscompiled.xsmt"}
 
 
