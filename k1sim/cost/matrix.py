@@ -1,0 +1,86 @@
+"""Matrix work: ``xsmt.mmt4d`` on the IME, the AME or RVV FMAs, and ``tt.dot`` on RVV.
+
+``mmt4d`` ``A [M1, K1, m0, k0] x B [N1, K1, n0, k0]`` runs one engine instruction per engine
+tile (M x K x N) of each of the M1*N1*K1 micro-tile steps. The IME (SpacemiT's vector-register
+matrix instructions) needs the micro tiles to be multiples of its tile; an AME (attached unit
+with tile registers) masks partial tiles. Without a usable tile the op runs as RVV FMAs, and
+the Work carries a warning naming the op.
+
+Register blocking: per (i, j, k) step the core loads an m0 x k0 A tile and an n0 x k0 B tile
+from L1 into vector registers while the m0 x n0 accumulator stays resident; the accumulator is
+written once per (i, j), and read once too when the mmt4d accumulates in place into a
+loop-carried value (the fused ``acc += mmt4d``). Cycles = max(issue, operand) + fill, where the
+operand bound is those bytes at the L1 bandwidth (``Work.cycles``).
+"""
+
+from __future__ import annotations
+
+from math import ceil
+
+from k1sim.cost.rates import dtype_name, element_bytes, rate
+from k1sim.cost.vector import spilled_bytes
+from k1sim.cost.work import Work
+
+
+def choose_engine(arch, dtype: str, m0: int, k0: int, n0: int) -> tuple[str, object, str | None]:
+    """(engine, tile or None, why not a matrix engine) for micro tiles m0 x k0 x n0."""
+    m = arch.matrix
+    if m.kind not in ("ime", "ame"):
+        return "rvv", None, f"{arch.arch_id} ({arch.core}) has no matrix engine"
+    if m.instructions_per_cycle <= 0:
+        return "rvv", None, f"the {m.kind.upper()} of {arch.arch_id} issues no instructions"
+    tile = m.tiles.get(dtype)
+    if tile is None:
+        have = ", ".join(sorted(m.tiles)) or "none"
+        return "rvv", None, (f"the {m.kind.upper()} of {arch.arch_id} ({arch.core}) has no "
+                             f"{dtype} tile (its tiles: {have})")
+    if m.kind == "ime" and (m0 % tile.m or n0 % tile.n or k0 % tile.k):
+        return "rvv", None, (f"micro tile {m0}x{k0}x{n0} (m0 x k0 x n0) is not a multiple of "
+                             f"the {dtype} IME tile {tile.m}x{tile.k}x{tile.n} (M x K x N)")
+    return m.kind, tile, None
+
+
+def mmt4d(op, arch, accumulates: bool) -> Work:
+    a, b = op.operands[0].type, op.operands[1].type
+    c = op.results[0].type
+    M1, K1, m0, k0 = a.shape
+    N1, _, n0, _ = b.shape
+    dtype = dtype_name(a)
+    macs = M1 * N1 * K1 * m0 * n0 * k0
+    steps = M1 * N1 * K1
+    operand_bytes = steps * (m0 * k0 + n0 * k0) * element_bytes(a)
+    acc_bytes = M1 * N1 * m0 * n0 * element_bytes(c) * (2 if accumulates else 1)
+    reg_bytes = int(ceil(operand_bytes + acc_bytes))
+    ops = {dtype: 2 * macs}
+    engine, tile, why = choose_engine(arch, dtype, m0, k0, n0)
+    if engine == "rvv":
+        issue = 2 * macs / rate(arch.rvv.fma_flops_per_cycle, dtype)
+        return Work("vector", "rvv", issue, 0.0, ops, reg_bytes, (),
+                    warning=f"xsmt.mmt4d runs on RVV: {why}")
+    issue = steps * _per_step(tile, m0, k0, n0) / arch.matrix.instructions_per_cycle
+    return Work("matrix", engine, issue, float(arch.matrix.latency_cycles), ops, reg_bytes, ())
+
+
+def instructions(op, arch) -> int:
+    """Engine instructions of an mmt4d (0 when it falls back to RVV)."""
+    a, b = op.operands[0].type, op.operands[1].type
+    M1, K1, m0, k0 = a.shape
+    N1, _, n0, _ = b.shape
+    _, tile, _ = choose_engine(arch, dtype_name(a), m0, k0, n0)
+    return M1 * N1 * K1 * _per_step(tile, m0, k0, n0) if tile is not None else 0
+
+
+def _per_step(tile, m0: int, k0: int, n0: int) -> int:
+    """Engine instructions per micro-tile step (an AME masks partial tiles: ceil)."""
+    return ceil(m0 / tile.m) * ceil(n0 / tile.n) * ceil(k0 / tile.k)
+
+
+def dot(op, arch) -> Work:
+    """``tt.dot`` a[M, K] @ b[K, N] + c: M*N*K FMAs on the vector unit."""
+    a, b = op.operands[0].type, op.operands[1].type
+    (M, K), N = a.shape, b.shape[1]
+    dtype = dtype_name(a)
+    flops = 2 * M * N * K
+    issue = flops / rate(arch.rvv.fma_flops_per_cycle, dtype)
+    types = [v.type for v in op.operands] + [r.type for r in op.results]
+    return Work("vector", "rvv", issue, 0.0, {dtype: flops}, spilled_bytes(types, arch), ())
