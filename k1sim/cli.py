@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from k1sim import cli_run
+from k1sim import cli_arch, cli_run
 
 EXIT_OK, EXIT_INPUT = 0, 2
 
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--generic", action="store_true", help="print MLIR's generic form")
     pr.set_defaults(run=_cmd_print)
     cli_run.add_parser(sub)
+    cli_arch.add_parser(sub)
     return p
 
 
@@ -85,6 +86,10 @@ def main(argv=None) -> int:
     except RecursionError:
         print("error: the input nests too deeply to read", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        # The reader (``| head``) stopped reading: not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":
