@@ -8,19 +8,20 @@ expects against the inputs.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import simpy
 
+from k1sim.arch import Arch, load_arch
 from k1sim.engine import runtime_ops  # noqa: F401  (registers alloc and barrier semantics)
 from k1sim.engine.inputs import build_arguments
 from k1sim.engine.interpreter import is_parallel
 from k1sim.engine.launcher import run_kernel
-from k1sim.engine.machine import Machine, machine
 from k1sim.engine.result import RunResult
 from k1sim.engine.state import Launch
-from k1sim.engine.timing import UnitTiming
+from k1sim.engine.arch_timing import ArchTiming
 from k1sim.errors import K1SimError
 from k1sim.functional import expect as expect_mod
 from k1sim.functional.semantics import load_all
@@ -33,14 +34,21 @@ DEFAULT_TOLERANCE = {"f16": 1e-2, "bf16": 2e-2, "f32": 1e-4, "f64": 1e-10}
 
 
 class Simulator:
-    """A model of one arch. ``arch`` is an arch id (``"0xA03C"``); None takes the
-    file's ``tt.arch_id``. ``freq_mhz`` overrides the arch clock."""
+    """A model of one arch. ``arch`` is an arch id (``"0xA03C"``), the path of an
+    arch YAML, or an ``Arch``; None takes each file's ``tt.arch_id``. ``freq_mhz``
+    overrides the arch clock."""
 
-    def __init__(self, arch: str | None = None, freq_mhz: float | None = None):
+    def __init__(self, arch=None, freq_mhz: float | None = None):
         if freq_mhz is not None and not freq_mhz > 0:
             raise K1SimError(f"freq_mhz must be positive, got {freq_mhz}")
-        self.machine: Machine | None = machine(arch) if arch is not None else None
         self.freq_mhz = freq_mhz
+        self.arch: Arch | None = self._load(arch) if arch is not None else None
+
+    def _load(self, arch) -> Arch:
+        if isinstance(arch, Arch):
+            return arch if self.freq_mhz is None else arch.model_copy(
+                update={"freq_mhz": self.freq_mhz})
+        return load_arch(str(arch), self.freq_mhz)
 
     def execute(self, program, inputs=None, seed: int = 0, timing_only: bool = False,
                 grid=None, args=None, threads: int | None = None, kernel: str | None = None,
@@ -50,9 +58,9 @@ class Simulator:
         func = meta.select_kernel(module, kernel)
         kargs = meta.kernel_args(func)
         warnings: list[str] = list(module.warnings)
-        mach = self._machine(module, warnings)
+        arch = self._arch(module, warnings)
         grid = _grid(grid) if grid is not None else meta.launch_grid(module)
-        n_threads = _threads(module, mach, threads)
+        n_threads = _threads(module, arch, threads)
         _check_parallel_loops(func)
         checks = _expects(module, kargs, expects)
         values, allocs = build_arguments(kargs, dict(inputs or {}), dict(args or {}), seed,
@@ -63,7 +71,8 @@ class Simulator:
 
         load_all()
         env = simpy.Environment()
-        launch = Launch(env, mach, UnitTiming(), grid, n_threads, timing_only, poison_alloc)
+        timing = ArchTiming(env, arch, func, n_threads)
+        launch = Launch(env, arch, timing, grid, n_threads, timing_only, poison_alloc)
         with np.errstate(all="ignore"):
             run_kernel(launch, func, values, module.filename)
         warnings += list(launch.warnings.values())
@@ -81,22 +90,23 @@ class Simulator:
                 r_tol = _tolerance(rtol, module, "k1sim.rtol", tol)
                 a_tol = _tolerance(atol, module, "k1sim.atol", tol)
                 results.append(expect_mod.check(e, out, before, r_tol, a_tol))
-        return RunResult(kernel=func.prop("sym_name"), arch=mach.arch_id, grid=grid,
-                         threads=n_threads, cycles=int(env.now), outputs=outputs,
-                         expects=results, warnings=warnings, op_counts=dict(launch.counts),
-                         timing_only=timing_only, seed=seed)
+        return RunResult(kernel=func.prop("sym_name"), arch=arch.arch_id, grid=grid,
+                         threads=n_threads, cycles=math.ceil(env.now), freq_mhz=arch.freq_mhz,
+                         outputs=outputs, expects=results, warnings=warnings,
+                         op_counts=dict(launch.counts), timing_only=timing_only, seed=seed,
+                         **timing.results(arch, n_threads))
 
-    def _machine(self, module: Module, warnings: list) -> Machine:
+    def _arch(self, module: Module, warnings: list) -> Arch:
         file_arch = module.attr("tt.arch_id")
-        if self.machine is None:
+        if self.arch is None:
             if file_arch is None:
                 raise K1SimError(f"{module.filename}: no arch: the file has no tt.arch_id; "
                                  "give one (--arch ID, or Simulator(arch))")
-            return machine(file_arch)
-        if file_arch is not None and file_arch.lower() != self.machine.arch_id.lower():
+            return self._load(file_arch)
+        if file_arch is not None and file_arch.lower() != self.arch.arch_id.lower():
             warnings.append(f"{module.filename}: compiled for {file_arch} (tt.arch_id), "
-                            f"running on {self.machine.arch_id}")
-        return self.machine
+                            f"running on {self.arch.arch_id}")
+        return self.arch
 
 
 def _module(program) -> Module:
@@ -120,17 +130,17 @@ def _grid(grid) -> tuple:
     return tuple(int(g) for g in grid) + (1,) * (3 - len(grid))
 
 
-def _threads(module: Module, mach: Machine, threads) -> int:
+def _threads(module: Module, arch: Arch, threads) -> int:
     source = "threads"
     if threads is None:
         threads, source = module.attr("tt.num_threads"), "tt.num_threads"
     if threads is None:
-        return mach.cores
+        return arch.cores
     if not isinstance(threads, (int, np.integer)) or threads <= 0:
         raise K1SimError(f"{source} must be a positive number of threads, got {threads}")
-    if threads > mach.cores:
-        raise K1SimError(f"{source} = {threads}, but {mach.arch_id} ({mach.core}) has "
-                         f"{mach.cores} cores; a stream binds one thread per core")
+    if threads > arch.cores:
+        raise K1SimError(f"{source} = {threads}, but {arch.arch_id} ({arch.core}) has "
+                         f"{arch.cores} cores; a stream binds one thread per core")
     return int(threads)
 
 

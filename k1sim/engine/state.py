@@ -12,7 +12,6 @@ from collections import Counter
 import numpy as np
 
 from k1sim.engine.barriers import Barrier
-from k1sim.engine.machine import Machine
 from k1sim.errors import K1SimError
 from k1sim.functional.dtypes import storage_dtype
 from k1sim.functional.memory import Allocation
@@ -29,10 +28,10 @@ def op_where(op) -> str:
 class Launch:
     """State shared by every thread of one kernel launch."""
 
-    def __init__(self, env, machine: Machine, timing, grid, num_threads: int,
+    def __init__(self, env, arch, timing, grid, num_threads: int,
                  timing_only: bool, poison_alloc: bool = False):
         self.env = env
-        self.machine = machine
+        self.arch = arch
         self.timing = timing
         self.grid = grid
         self.num_programs = grid[0] * grid[1] * grid[2]
@@ -71,13 +70,13 @@ class Launch:
         itemsize = max(1, T.bitwidth(element) // 8)
         alloc = Allocation(f"{op.name} at {op_where(op)}", str(element), shape, scope,
                            itemsize=itemsize)
-        memory, capacity = self.machine.scope_capacity(scope)
+        memory, capacity = self.arch.scope_capacity(scope)
         key = (ctx.thread, memory)
         total = self.live_bytes[key] + alloc.nbytes
         if capacity is not None and total > capacity:
             raise K1SimError(
                 f"capacity fault: {op.name} of {_kib(alloc.nbytes)} in storage '{scope}' "
-                f"({memory} of {self.machine.arch_id}) brings thread {ctx.thread}'s live total "
+                f"({memory} of {self.arch.arch_id}) brings thread {ctx.thread}'s live total "
                 f"to {_kib(total)}; the capacity is {_kib(capacity)} per thread")
         self.live_bytes[key] = total
         ctx.program_allocs.append((key, alloc.nbytes))

@@ -1,0 +1,109 @@
+"""The arch timing model behind the engine's seam: cost model + cores + memory.
+
+For each executed op it asks ``k1sim.cost.decompose`` what the hardware runs
+(after spine-triton's fusions), lets that time pass on the op's core and the
+shared memory system, and keeps the statistics a RunResult reports: busy
+cycles per unit, operations per dtype, per-op cycles by source location, the
+trace, and barrier waits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from k1sim.cores import Core
+from k1sim.cost import Uses, decompose
+from k1sim.functional.memory import BlockPtr, Pointer, Pointers
+from k1sim.memory import MemorySystem
+
+
+def block_key(value):
+    """What the cache model calls a block: the allocation, first element and shape."""
+    if isinstance(value, BlockPtr):
+        return (id(value.alloc), value.origin(), value.block)
+    if isinstance(value, Pointers):
+        first = int(value.offsets.min()) if value.offsets.size else 0
+        return (id(value.alloc), first, value.offsets.shape)
+    if isinstance(value, Pointer):
+        return (id(value.alloc), value.offset, ())
+    return None
+
+
+class OpStats:
+    __slots__ = ("op", "where", "count", "cycles", "bound")
+
+    def __init__(self, op, where: str):
+        self.op = op.name
+        self.where = where
+        self.count = 0
+        self.cycles = 0.0
+        self.bound = Counter()
+
+    def to_dict(self) -> dict:
+        return {"op": self.op, "where": self.where, "count": self.count,
+                "cycles": self.cycles, "bound": self.bound.most_common(1)[0][0]}
+
+
+class ArchTiming:
+    def __init__(self, env, arch, func, num_threads: int):
+        self.env = env
+        self.arch = arch
+        self.uses = Uses.of(func)
+        self.memory = MemorySystem(env, arch)
+        self.cores = [Core(env, arch, i, self.memory) for i in range(num_threads)]
+        self.ops = Counter()
+        self.op_stats: dict[int, OpStats] = {}
+        self.trace: list[tuple] = []
+        self.wait_cycles = Counter()
+
+    def issue(self, ctx, op, args):
+        work = decompose(op, self.arch, self.uses)
+        if work.warning:
+            ctx.warn(op, work.warning)
+        if work.unit == "none" and not work.transfers:
+            return
+        keys = [self._key(ctx, op, args, t.operand) for t in work.transfers]
+        start = self.env.now
+        level = yield from self.cores[ctx.thread].run(work, keys)
+        end = self.env.now
+        for dtype, n in work.ops.items():
+            self.ops[f"{work.engine}:{dtype}"] += n
+        stats = self.op_stats.get(id(op))
+        if stats is None:
+            stats = self.op_stats[id(op)] = OpStats(op, _where(op))
+        stats.count += 1
+        stats.cycles += end - start
+        stats.bound[level or work.engine] += 1
+        self.trace.append((ctx.thread, work.unit, op.name, stats.where, start, end))
+
+    def _key(self, ctx, op, args, operand: int):
+        value = args[operand] if 0 <= operand < len(args) else None
+        key = block_key(value)
+        if key is None:  # a fused form keyed by where its bytes live
+            return (id(op), ctx.program_id)
+        return key
+
+    def results(self, arch, threads: int) -> dict:
+        """The RunResult fields this model fills."""
+        peaks = {}
+        for key in self.ops:
+            engine, dtype = key.split(":")
+            if engine == "scalar":  # scalar float arithmetic: one op per scalar-pipe slot
+                peaks[key] = arch.issue.scalar_ops_per_cycle * arch.freq_mhz * 1e6 * threads
+            else:
+                peaks[key] = arch.peak_ops_per_s(engine, dtype, threads)
+        rows = sorted((s.to_dict() for s in self.op_stats.values()),
+                      key=lambda r: (-r["cycles"], r["where"], r["op"]))
+        return {"ops": dict(self.ops), "peak_ops_per_s": peaks,
+                "unit_busy": {c.index: dict(c.busy) for c in self.cores},
+                "wait_cycles": dict(self.wait_cycles),
+                "bytes_by_level": dict(self.memory.bytes_by_level),
+                "op_stats": rows, "trace": list(self.trace)}
+
+    def waited(self, ctx, op, start, end) -> None:
+        self.wait_cycles[ctx.thread] += end - start
+        self.trace.append((ctx.thread, "sync", op.name, _where(op), start, end))
+
+
+def _where(op) -> str:
+    return op.python_loc() or (str(op.pos) if op.pos is not None else op.name)

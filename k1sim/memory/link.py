@@ -1,0 +1,136 @@
+"""A shared bandwidth link with processor sharing (fair share, not first come first served).
+
+An L2 port, a DRAM channel or a scratchpad port moves bytes for every requester at
+once: with n transfers in flight each progresses at ``bytes_per_cycle / n``. A
+requester can be slower than its share on its own: a core with a few outstanding
+misses cannot pull more than ``misses * line / latency`` from DRAM however idle the
+channel is. That limit is the transfer's ``cap``; whatever a capped transfer leaves
+unused is split among the others (max-min fairness, "water filling"). Transfers of one
+``owner`` share its cap (a core's misses in flight serve all its requests).
+
+The link is event-driven: on every arrival and departure it advances each transfer's
+progress to now, recomputes the rates and schedules one wake-up at the earliest finish.
+A superseded wake-up is recognised by its version and ignored, so the cost is O(1)
+events per arrival or departure and never one per cycle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+# A transfer left with less than this fraction of its bytes when another finishes is
+# finishing at the same instant (float rounding), not a separate event.
+_SAME_INSTANT = 1e-9
+
+
+class _Flow:
+    """One transfer in flight."""
+
+    __slots__ = ("nbytes", "remaining", "cap", "owner", "start", "rate", "done")
+
+    def __init__(self, nbytes, cap, owner, start, done):
+        self.nbytes = nbytes
+        self.remaining = float(nbytes)
+        self.cap = cap
+        self.owner = owner
+        self.start = start
+        self.rate = 0.0
+        self.done = done
+
+
+class FairShareLink:
+    """Processor-sharing bandwidth of ``bytes_per_cycle``, shared by concurrent transfers.
+
+    Records ``bytes`` moved, ``busy_cycles`` (time with at least one transfer in flight)
+    and ``trace``: one ``(start, end, nbytes, owner)`` per finished transfer.
+    """
+
+    def __init__(self, env, bytes_per_cycle: float, name: str):
+        if not bytes_per_cycle > 0:
+            raise ValueError(f"link {name!r}: bytes_per_cycle must be > 0, got {bytes_per_cycle}")
+        self.env = env
+        self.bytes_per_cycle = float(bytes_per_cycle)
+        self.name = name
+        self.bytes = 0
+        self.busy_cycles = 0.0
+        self.trace: list[tuple[float, float, int, object]] = []
+        self._active: list[_Flow] = []   # arrival order, so ties resolve the same every run
+        self._last = env.now
+        self._version = 0
+        self._target: _Flow | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._active)
+
+    def transfer(self, nbytes: int, cap: float | None = None, owner=None):
+        """Move ``nbytes`` (``yield from``); returns when the last byte has arrived.
+
+        ``cap`` (bytes/cycle) bounds this transfer's rate, shared with the owner's other
+        capped transfers; None = only the fair share bounds it.
+        """
+        if nbytes <= 0:
+            return
+        if cap is not None and not cap > 0:
+            raise ValueError(f"link {self.name!r}: cap must be > 0, got {cap}")
+        self._advance()
+        flow = _Flow(nbytes, cap, owner, self.env.now, self.env.event())
+        self._active.append(flow)
+        self._reschedule()
+        yield flow.done
+
+    def stats(self) -> dict:
+        return {"bytes": self.bytes, "busy_cycles": self.busy_cycles,
+                "transfers": len(self.trace), "bw_bytes_per_cycle": self.bytes_per_cycle}
+
+    def _advance(self) -> None:
+        """Credit every transfer with the bytes it moved since the last change."""
+        now = self.env.now
+        dt = now - self._last
+        if dt > 0 and self._active:
+            self.busy_cycles += dt
+            for flow in self._active:
+                flow.remaining -= flow.rate * dt
+        self._last = now
+
+    def _assign_rates(self) -> None:
+        """Max-min fair rates: visit transfers from the tightest cap up; each takes
+        the smaller of its cap and an equal split of what is left."""
+        capped = Counter(f.owner for f in self._active if f.cap is not None and f.owner is not None)
+        limits = [math.inf if f.cap is None
+                  else f.cap / capped[f.owner] if f.owner is not None else f.cap
+                  for f in self._active]
+        left, n_left = self.bytes_per_cycle, len(self._active)
+        for i in sorted(range(n_left), key=limits.__getitem__):   # stable: ties by arrival
+            rate = min(limits[i], left / n_left)
+            self._active[i].rate = rate
+            left -= rate
+            n_left -= 1
+
+    def _reschedule(self) -> None:
+        """Recompute the rates and arm one wake-up at the earliest finish."""
+        self._version += 1
+        if not self._active:
+            self._target = None
+            return
+        self._assign_rates()
+        self._target = min(self._active, key=lambda f: f.remaining / f.rate)
+        delay = max(self._target.remaining / self._target.rate, 0.0)
+        wake = self.env.timeout(delay)
+        version = self._version
+        wake.callbacks.append(lambda _event: self._wake(version))
+
+    def _wake(self, version: int) -> None:
+        if version != self._version:
+            return                                  # superseded by a later arrival/departure
+        self._advance()
+        self._target.remaining = 0.0
+        finished = [f for f in self._active if f.remaining <= _SAME_INSTANT * f.nbytes]
+        self._active = [f for f in self._active if f.remaining > _SAME_INSTANT * f.nbytes]
+        now = self.env.now
+        for flow in finished:
+            self.bytes += flow.nbytes
+            self.trace.append((flow.start, now, flow.nbytes, flow.owner))
+            flow.done.succeed()
+        self._reschedule()
