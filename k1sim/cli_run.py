@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
                        "expect passed, 1 an expect failed, 2 input error, 3 runtime fault "
                        "(memory fault, deadlock, capacity).")
     r.add_argument("file", help="the .xsmt file")
-    r.add_argument("--arch", help="arch id (default: the file's tt.arch_id)")
+    r.add_argument("--arch", help="arch id or arch YAML path (default: the file's tt.arch_id)")
+    r.add_argument("--freq-mhz", type=float, help="clock to run the arch at (default: its file's)")
     r.add_argument("--grid", type=_grid, help="launch grid X[,Y[,Z]] (default: k1sim.grid)")
     r.add_argument("--threads", type=int, help="threads of the stream (default: tt.num_threads)")
     r.add_argument("--arg", action="append", default=[], type=_pair, metavar="NAME=VALUE",
@@ -79,7 +80,7 @@ def run(args) -> int:
     from k1sim.simulator import Simulator
 
     try:
-        result = Simulator(args.arch).execute(
+        result = Simulator(args.arch, args.freq_mhz).execute(
             args.file, inputs=_load_inputs(args.input), seed=args.seed,
             timing_only=args.timing_only, grid=args.grid,
             args={n: _number(n, v) for n, v in args.arg}, threads=args.threads,
@@ -99,8 +100,20 @@ def run(args) -> int:
         print(w, file=sys.stderr)
     if args.output:
         _write_outputs(result, Path(args.output))
-    print(f"cycles {result.cycles}")
+    _print_timing(result)
     return EXIT_OK if result.passed else EXIT_EXPECT
+
+
+def _print_timing(result) -> None:
+    print(f"cycles {result.cycles} ({result.seconds * 1e6:.3f} us at {result.freq_mhz:g} MHz)")
+    pct = result.pct_of_peak()
+    for key, rate in sorted(result.achieved_ops_per_s().items()):
+        share = f", {pct[key]:.1f}% of peak" if key in pct else ""
+        print(f"  {key}: {rate / 1e9:.2f} G ops/s{share}")
+    moved = ", ".join(f"{level} {n / 1024:.1f} KiB" for level, n in result.bytes_by_level.items()
+                      if n)
+    if moved:
+        print(f"  bytes: {moved}")
 
 
 def _write_outputs(result, out: Path) -> None:
