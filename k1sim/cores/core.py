@@ -14,9 +14,8 @@ class Core:
 
     Compute first (on the op's unit: the larger of its issue cycles and of moving
     its operands between registers and L1, plus a fill), then the op's memory
-    transfers. Busy
-    cycles are counted per unit; ops on other cores overlap in time and meet
-    only on shared links (L2, DRAM) and barriers.
+    transfers. Busy cycles are counted per unit; ops on other cores overlap in
+    time and meet only on shared links (L2, DRAM) and barriers.
     """
 
     def __init__(self, env, cfg, index: int, memory):
@@ -29,22 +28,25 @@ class Core:
                       "matrix": matrix(env, cfg, "matrix"), "lsu": Unit(env, cfg, "lsu")}
         self.busy = dict.fromkeys(UNITS, 0.0)
 
-    def run(self, work, keys):
-        """Run one op's ``work``; ``keys`` name the memory blocks of its transfers.
-
-        Returns the memory level that served the op's last transfer, if any.
-        """
-        env = self.env
-        start = env.now
+    def compute(self, work) -> float:
+        """The cycles of ``work`` on its unit, counted as busy for every unit it occupies."""
         unit = self.units.get(work.unit)
-        if unit is not None:
-            yield from unit.execute(work)
-            for name in unit.occupies:
-                self.busy[name] += env.now - start
+        if unit is None:
+            return 0.0
+        cycles = unit.execute(work)
+        for name in unit.occupies:
+            self.busy[name] += cycles
+        return cycles
+
+    def transfer(self, work, keys):
+        """Move the op's bytes (``yield from``); ``keys`` name the memory blocks.
+
+        Returns the memory level that served the last transfer, if any.
+        """
         level = None
         for transfer, key in zip(work.transfers, keys):
-            t0 = env.now
+            t0 = self.env.now
             level = yield from self.memory.access(self.index, key, transfer.nbytes,
                                                   transfer.scope, transfer.write)
-            self.busy["lsu"] += env.now - t0
+            self.busy["lsu"] += self.env.now - t0
         return level

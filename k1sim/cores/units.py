@@ -1,4 +1,9 @@
-"""An execution unit of a core: busy for each op's issue cycles, plus a fill."""
+"""An execution unit of a core: busy for each op's issue cycles, plus a fill.
+
+A unit is private to its core, so its time needs no SimPy event of its own: the
+core's thread adds it to its clock, and meets other threads only at shared
+links and barriers.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +25,7 @@ class Unit:
         self.occupies = self.occupies or (name,)
         self.ops = 0.0
 
-    def execute(self, work):
-        """Let the op's compute time pass: max(issue-bound, operand-bound) plus a fill."""
+    def execute(self, work) -> float:
+        """The op's compute time: max(issue-bound, operand-bound) plus a fill."""
         self.ops += sum(work.ops.values())
-        cycles = work.cycles(self.cfg)
-        if cycles > 0:
-            yield self.env.timeout(cycles)
+        return work.cycles(self.cfg)

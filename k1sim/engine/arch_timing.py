@@ -45,6 +45,13 @@ class OpStats:
 
 
 class ArchTiming:
+    """The seam's timing model (see ``k1sim.engine.interpreter``)."""
+
+    # Ops that meet other threads: their thread's batched time passes first.
+    flush_before = frozenset({"xsmt_async.mbarrier_arrive", "xsmt_async.mbarrier_wait",
+                              "xsmt.barrier_set_expect", "xsmt_async.mbarrier_release",
+                              "xsmt.global_mbarrier_init"})
+
     def __init__(self, env, arch, func, num_threads: int):
         self.env = env
         self.arch = arch
@@ -55,6 +62,7 @@ class ArchTiming:
         self.op_stats: dict[int, OpStats] = {}
         self.trace: list[tuple] = []
         self.wait_cycles = Counter()
+        self.pending = [0.0] * num_threads  # compute time each thread has run ahead
 
     def issue(self, ctx, op, args):
         work = decompose(op, self.arch, self.uses)
@@ -62,10 +70,20 @@ class ArchTiming:
             ctx.warn(op, work.warning)
         if work.unit == "none" and not work.transfers:
             return
-        keys = [self._key(ctx, op, args, t.operand) for t in work.transfers]
-        start = self.env.now
-        level = yield from self.cores[ctx.thread].run(work, keys)
-        end = self.env.now
+        thread = ctx.thread
+        core = self.cores[thread]
+        start = self.env.now + self.pending[thread]
+        cycles = core.compute(work)
+        level = None
+        if work.transfers:
+            keys = [self._key(ctx, op, args, t.operand) for t in work.transfers]
+            self.pending[thread] = 0.0
+            yield self.env.timeout(start + cycles - self.env.now)
+            level = yield from core.transfer(work, keys)
+            end = self.env.now
+        else:
+            self.pending[thread] += cycles
+            end = start + cycles
         for dtype, n in work.ops.items():
             self.ops[f"{work.engine}:{dtype}"] += n
         stats = self.op_stats.get(id(op))
@@ -74,7 +92,17 @@ class ArchTiming:
         stats.count += 1
         stats.cycles += end - start
         stats.bound[level or work.engine] += 1
-        self.trace.append((ctx.thread, work.unit, op.name, stats.where, start, end))
+        self.trace.append((thread, work.unit, op.name, stats.where, start, end))
+
+    def flush(self, ctx):
+        """Let the thread's batched compute time pass (``yield from``) before it
+        meets other threads: a barrier, the start or end of a parallel loop or
+        program. Compute on a core touches nothing shared, so it needs no event
+        until then."""
+        pending = self.pending[ctx.thread]
+        if pending:
+            self.pending[ctx.thread] = 0.0
+            yield self.env.timeout(pending)
 
     def _key(self, ctx, op, args, operand: int):
         value = args[operand] if 0 <= operand < len(args) else None

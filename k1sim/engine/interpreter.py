@@ -65,11 +65,14 @@ class Interpreter:
     def block(self, ctx: ThreadCtx, block, vals: dict):
         """Run a block's ops; return the values its terminator passes on."""
         launch = self.launch
-        counts, issue = launch.counts, launch.timing.issue
+        timing = launch.timing
+        counts, issue, flush_before = launch.counts, timing.issue, timing.flush_before
         for op in block.ops:
             ctx.op = op
             name = op.name
             counts[name] += 1
+            if name in flush_before:
+                yield from timing.flush(ctx)
             if name in _TERMINATORS:
                 out = [vals[v] for v in op.operands]
                 yield from issue(ctx, op, out)
@@ -127,7 +130,9 @@ class Interpreter:
                 frame[body.args[0]] = as_type(i, iv_type)
                 yield from self.launch.timing.issue(tctx, op, ())
                 yield from self.block(tctx, body, frame)
+            yield from self.launch.timing.flush(tctx)
 
+        yield from self.launch.timing.flush(ctx)
         procs = [env.process(worker(ctx.on_thread(t), iters[t::n_threads]))
                  for t in range(min(n_threads, len(iters)))]
         ctx.blocked = (f"waits for the parallel loop at {op_where(op)} to finish "

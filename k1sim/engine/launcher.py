@@ -33,6 +33,7 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str) -> None:
         ctx = ThreadCtx(launch, thread, pid, [])
         vals = dict(zip(body.args, arg_values))
         yield from interp.block(ctx, body, vals)
+        yield from launch.timing.flush(ctx)
         launch.release(ctx.program_allocs)
 
     def stream_thread(thread: int):
