@@ -18,9 +18,11 @@ that double rounding is exact since 24 >= 2*8 + 2), with inf/NaN warnings silenc
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
-from k1sim.functional.dtypes import round_bf16
+from k1sim.functional.dtypes import round_bf16, storage_dtype
 from k1sim.functional.errors import FunctionalError
 from k1sim.functional.semantics import as_type, semantic
 from k1sim.ir import attrs as A
@@ -115,8 +117,22 @@ def _int_operands(op, args, is_unsigned: bool):
     return read(args[0], t), read(args[1], t), width(t)
 
 
+# Scalar address arithmetic dominates a kernel's op count: these run on Python
+# ints (then wrap) instead of through numpy, with the same results.
+_SCALAR_INT = {"addi": operator.add, "subi": operator.sub, "muli": operator.mul,
+               "andi": operator.and_, "ori": operator.or_, "xori": operator.xor,
+               "maxsi": max, "minsi": min}
+
+
 def _int_binary(op, args, ctx):
     name = op.name.removeprefix("arith.")
+    t = op.results[0].type
+    fast = _SCALAR_INT.get(name)
+    if fast is not None and not isinstance(t, T.TensorType) and T.bitwidth(t) > 1:
+        w = T.bitwidth(t)
+        half = 1 << (w - 1)
+        r = ((fast(int(args[0]), int(args[1])) + half) & ((1 << w) - 1)) - half
+        return storage_dtype(str(t)).type(r)
     is_unsigned, fn = INT_BINARY[name]
     a, b, w = _int_operands(op, args, is_unsigned)
     if name in SHIFTS:
