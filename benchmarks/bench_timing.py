@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 import time
 
-from benchmarks.gemm import even_k_gemm
 from k1sim import Simulator
+from k1sim.library import mm_even_k
 
 SIZES = (512, 1024, 2048)
 
@@ -31,7 +31,7 @@ def _timed(fn) -> float:
 
 def test_timing_only_speed_and_scaling(benchmark, bench_report):
     sim = Simulator()
-    modules = {n: even_k_gemm(n, n, n) for n in SIZES}
+    modules = {n: mm_even_k(n, n, n).module for n in SIZES}
     sim.execute(modules[512], timing_only=True)  # warm the caches of the cost model
     rows = []
     for n in SIZES:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from k1sim import Simulator, load_arch
-from k1sim.ir.builder import Builder, f16, f32, i32, ptr
+from k1sim.library import mm_even_k
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "kernels"
@@ -220,25 +220,9 @@ def test_compute_bound_int8_gemm_is_far_faster_on_the_ime():
 
 
 # ---------------------------------------------------------------- monotonic and physical
-def gemm(M, N, K, arch, micro, bm=32, bn=32):
+def gemm(M, N, K, arch, micro):
     """FlagGems EVEN_K mm built in Python: one whole-K block per program."""
-    mm, mk, mn = micro
-    b = Builder(arch=arch, num_threads=4, grid=(-(-M // bm), -(-N // bn)))
-    with b.kernel("mm") as k:
-        a = k.arg("a", ptr(f16), shape=(M, K), init="randn")
-        w = k.arg("b", ptr(f16), shape=(K, N), init="randn")
-        c = k.arg("c", ptr(f32), shape=(M, N))
-        m, n, kk = (k.arg(x, i32, value=v) for x, v in (("M", M), ("N", N), ("K", K)))
-        pm, pn = k.program_id(0), k.program_id(1)
-        ap = k.make_block_ptr(a, [m, kk], [kk, 1], [k.mul(pm, bm), 0], (bm, K), (1, 0))
-        bp = k.make_block_ptr(w, [kk, n], [n, 1], [0, k.mul(pn, bn)], (K, bn), (1, 0))
-        a4 = k.view(k.descriptor_load(ap, (0, 0)), (0, 0), (bm, K), (mm, mk))
-        b4 = k.view(k.descriptor_load(bp, (0, 0)), (0, 0), (K, bn), (mk, mn))
-        acc = k.view(k.dot(a4, b4), (0, 0), (bm, bn), (1, 1))
-        cp = k.make_block_ptr(c, [m, n], [n, 1], [k.mul(pm, bm), k.mul(pn, bn)], (bm, bn),
-                              (1, 0))
-        k.store(cp, k.cast(acc, f32), boundary_check=(0, 1))
-    return b
+    return mm_even_k(M, N, K, arch=arch, threads=4, micro=micro, out="f32", bk=K)
 
 
 @pytest.mark.parametrize("arch, micro", [("0xA064", (16, 8, 32)), ("0xA03C", (8, 32, 32))])
