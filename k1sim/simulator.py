@@ -65,9 +65,11 @@ class Simulator:
         checks = _expects(module, kargs, expects)
         values, allocs = build_arguments(kargs, dict(inputs or {}), dict(args or {}), seed,
                                          timing_only, warnings)
-        before = {name: a.data.reshape(a.shape).astype(np.float64)
-                  for name, a in allocs.items() if a.data is not None}
-        before.update({a.name: float(v) for a, v in zip(kargs, values) if not a.is_pointer})
+        # Expects read the inputs as they were before the run wrote over them.
+        before = {}
+        if checks and not timing_only:
+            before = {name: a.data.reshape(a.shape).copy() for name, a in allocs.items()}
+            before.update({a.name: float(v) for a, v in zip(kargs, values) if not a.is_pointer})
 
         load_all()
         env = simpy.Environment()
