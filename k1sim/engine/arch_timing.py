@@ -126,6 +126,8 @@ class ArchTiming:
                 "unit_busy": {c.index: dict(c.busy) for c in self.cores},
                 "wait_cycles": dict(self.wait_cycles),
                 "bytes_by_level": dict(self.memory.bytes_by_level),
+                "links": {link.name: {**link.stats(), "trace": list(link.trace)}
+                          for link in self.memory.links},
                 "op_stats": rows, "trace": list(self.trace)}
 
     def waited(self, ctx, op, start, end) -> None:

@@ -20,7 +20,9 @@ class RunResult:
     gives the arch's peak for each of those keys on the threads used;
     ``unit_busy`` is busy cycles per thread and unit; ``wait_cycles`` the time
     each thread spent blocked on barriers; ``bytes_by_level`` the bytes served by
-    each memory level; ``op_stats`` per-op rows keyed by source location;
+    each memory level; ``links`` each shared link's (L2 per cluster, DRAM,
+    scratchpad ports) bytes, busy cycles and transfers (start, end, bytes,
+    requesting core); ``op_stats`` per-op rows keyed by source location;
     ``trace`` one (thread, unit, op, location, start, end) per executed op.
     ``op_counts`` counts executed ops by name (an ``scf.for`` counts once
     however many iterations it runs; the ops in its body count each time).
@@ -43,6 +45,7 @@ class RunResult:
     unit_busy: dict = field(default_factory=dict)
     wait_cycles: dict = field(default_factory=dict)
     bytes_by_level: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
     op_stats: list = field(default_factory=list)
     trace: list = field(default_factory=list)
 
@@ -105,5 +108,7 @@ class RunResult:
             "unit_busy": {str(t): dict(u) for t, u in self.unit_busy.items()},
             "wait_cycles": {str(t): c for t, c in self.wait_cycles.items()},
             "bytes_by_level": dict(self.bytes_by_level),
+            "links": {name: {k: v for k, v in link.items() if k != "trace"}
+                      for name, link in self.links.items()},
             "op_stats": list(self.op_stats),
         }
