@@ -38,15 +38,16 @@ class Core:
             self.busy[name] += cycles
         return cycles
 
-    def transfer(self, work, keys):
-        """Move the op's bytes (``yield from``); ``keys`` name the memory blocks.
+    def transfer(self, work, blocks):
+        """Move the op's bytes (``yield from``); ``blocks`` gives each transfer's
+        memory block (its cache key) and the bytes that really move.
 
         Returns the memory level that served the last transfer, if any.
         """
         level = None
-        for transfer, key in zip(work.transfers, keys):
+        for transfer, (key, nbytes) in zip(work.transfers, blocks):
             t0 = self.env.now
-            level = yield from self.memory.access(self.index, key, transfer.nbytes,
+            level = yield from self.memory.access(self.index, key, nbytes,
                                                   transfer.scope, transfer.write)
             self.busy["lsu"] += self.env.now - t0
         return level

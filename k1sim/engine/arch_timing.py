@@ -29,6 +29,15 @@ def block_key(value):
     return None
 
 
+def in_bounds_share(p: BlockPtr) -> float:
+    """The share of a block pointer's window inside its bounds."""
+    inside = total = 1
+    for off, n, bound in zip(p.offsets, p.block, p.shape):
+        inside *= max(0, min(n, bound - off) - max(0, -off))
+        total *= n
+    return inside / total if total else 0.0
+
+
 class OpStats:
     __slots__ = ("op", "where", "count", "cycles", "bound")
 
@@ -76,10 +85,10 @@ class ArchTiming:
         cycles = core.compute(work)
         level = None
         if work.transfers:
-            keys = [self._key(ctx, op, args, t.operand) for t in work.transfers]
+            blocks = [self._block(ctx, op, args, t) for t in work.transfers]
             self.pending[thread] = 0.0
             yield self.env.timeout(start + cycles - self.env.now)
-            level = yield from core.transfer(work, keys)
+            level = yield from core.transfer(work, blocks)
             end = self.env.now
         else:
             self.pending[thread] += cycles
@@ -104,12 +113,17 @@ class ArchTiming:
             self.pending[ctx.thread] = 0.0
             yield self.env.timeout(pending)
 
-    def _key(self, ctx, op, args, operand: int):
-        value = args[operand] if 0 <= operand < len(args) else None
+    def _block(self, ctx, op, args, transfer) -> tuple:
+        """The transfer's cache key, and its bytes: a boundary-checked block moves
+        only its in-bounds part (the rest reads as zeros without a memory access)."""
+        value = args[transfer.operand] if 0 <= transfer.operand < len(args) else None
         key = block_key(value)
         if key is None:  # a fused form keyed by where its bytes live
-            return (id(op), ctx.program_id)
-        return key
+            return (id(op), ctx.program_id), transfer.nbytes
+        nbytes = transfer.nbytes
+        if isinstance(value, BlockPtr):
+            nbytes = round(nbytes * in_bounds_share(value))
+        return key, nbytes
 
     def results(self, arch, threads: int) -> dict:
         """The RunResult fields this model fills."""
