@@ -1,8 +1,9 @@
-"""``k1sim run``: simulate a kernel file and report its expects, warnings and cycles."""
+"""``k1sim run``: simulate a kernel file and print its summary (``k1sim.report``)."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from k1sim.errors import K1SimError
@@ -35,6 +36,12 @@ def add_parser(sub) -> None:
     r.add_argument("--poison-alloc", action="store_true",
                    help="fill local allocations with NaN / 0xAA to catch reads before writes")
     r.add_argument("--kernel", help="the function to run when the file has several public ones")
+    r.add_argument("--quiet", "-q", action="store_true",
+                   help="print one line: kernel, arch, cycles, time, %% of peak, PASS/FAIL")
+    r.add_argument("--json", metavar="FILE", help="write the whole RunResult as JSON "
+                   "(docs/result.md), also when an expect fails")
+    r.add_argument("--csv", metavar="FILE", help="write one row per op and source location: "
+                   "op, where, count, cycles, share, bound")
     r.set_defaults(run=run)
 
 
@@ -77,46 +84,88 @@ def _load_inputs(pairs) -> dict:
 
 def run(args) -> int:
     from k1sim.errors import RuntimeFault
+    from k1sim.report.summary import one_line, summary
     from k1sim.simulator import Simulator
 
+    for flag, path in (("--json", args.json), ("--csv", args.csv)):
+        _check_writable(flag, path)
+    progress = Progress() if sys.stderr.isatty() else None
     try:
         result = Simulator(args.arch, args.freq_mhz).execute(
             args.file, inputs=_load_inputs(args.input), seed=args.seed,
             timing_only=args.timing_only, grid=args.grid,
             args={n: _number(n, v) for n, v in args.arg}, threads=args.threads,
             kernel=args.kernel, expects=args.expect, rtol=args.rtol, atol=args.atol,
-            poison_alloc=args.poison_alloc)
+            poison_alloc=args.poison_alloc, progress=progress)
     except RuntimeFault as e:
         print(str(e), file=sys.stderr)
         return EXIT_FAULT
-    grid = "x".join(map(str, result.grid))
-    print(f"ran {result.kernel} ({args.file}) on {result.arch}: grid {grid} "
-          f"({result.programs} programs), {result.threads} threads, "
-          f"{sum(result.op_counts.values())} ops{', timing only' if result.timing_only else ''}")
-    for e in result.expects:
-        print(f"expect {e.text}: {'ok' if e.passed else 'FAILED'}")
-        print(f"  {e.message}")
+    finally:
+        if progress is not None:
+            progress.clear()
     for w in result.warnings:
         print(w, file=sys.stderr)
+    if args.quiet:
+        print(one_line(result))
+    else:
+        sys.stdout.write(summary(result, source=args.file, show_warnings=False))
     if args.output:
-        _write_outputs(result, Path(args.output))
-    _print_timing(result)
+        _write_outputs(result, Path(args.output), args.quiet)
+    if args.json:
+        _write_text("--json", args.json, result.to_json())
+    if args.csv:
+        from k1sim.report.tables import to_csv
+        _write_text("--csv", args.csv, to_csv(result))
     return EXIT_OK if result.passed else EXIT_EXPECT
 
 
-def _print_timing(result) -> None:
-    print(f"cycles {result.cycles} ({result.seconds * 1e6:.3f} us at {result.freq_mhz:g} MHz)")
-    pct = result.pct_of_peak()
-    for key, rate in sorted(result.achieved_ops_per_s().items()):
-        share = f", {pct[key]:.1f}% of peak" if key in pct else ""
-        print(f"  {key}: {rate / 1e9:.2f} G ops/s{share}")
-    moved = ", ".join(f"{level} {n / 1024:.1f} KiB" for level, n in result.bytes_by_level.items()
-                      if n)
-    if moved:
-        print(f"  bytes: {moved}")
+class Progress:
+    """``programs done/total`` on one stderr line, redrawn at most 10 times a second,
+    from the first second of a run on (short runs never show it)."""
+
+    delay_s = 1.0
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.start < self.delay_s or (now - self.last < 0.1 and done < total):
+            return
+        self.last, self.shown = now, True
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\rk1sim: [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total} programs")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
-def _write_outputs(result, out: Path) -> None:
+def _check_writable(flag: str, path: str | None) -> None:
+    """Fail before simulating when an output file cannot be written."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise K1SimError(f"{flag} {path}: is a directory; give a file name")
+    if not target.parent.is_dir():
+        raise K1SimError(f"{flag} {path}: no such directory '{target.parent}'")
+
+
+def _write_text(flag: str, path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise K1SimError(f"{flag} {path}: cannot write the file ({e.strerror})") from None
+
+
+def _write_outputs(result, out: Path, quiet: bool = False) -> None:
     import numpy as np
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -125,4 +174,5 @@ def _write_outputs(result, out: Path) -> None:
                 np.save(out / f"{name}.npy", array)
     except OSError as e:
         raise K1SimError(f"--output {out}: {e}") from None
-    print(f"outputs written to {out}/")
+    if not quiet:
+        print(f"outputs written to {out}/")

@@ -53,7 +53,9 @@ class Simulator:
     def execute(self, program, inputs=None, seed: int = 0, timing_only: bool = False,
                 grid=None, args=None, threads: int | None = None, kernel: str | None = None,
                 expects=None, rtol: float | None = None, atol: float | None = None,
-                poison_alloc: bool = False) -> RunResult:
+                poison_alloc: bool = False, progress=None) -> RunResult:
+        """Run ``program``; ``progress(done, total)``, when given, is called as each
+        program of the grid finishes (the CLI draws a progress bar with it)."""
         module = _module(program)
         func = meta.select_kernel(module, kernel)
         kargs = meta.kernel_args(func)
@@ -76,7 +78,7 @@ class Simulator:
         timing = ArchTiming(env, arch, func, n_threads)
         launch = Launch(env, arch, timing, grid, n_threads, timing_only, poison_alloc)
         with np.errstate(all="ignore"):
-            run_kernel(launch, func, values, module.filename)
+            run_kernel(launch, func, values, module.filename, progress)
         warnings += list(launch.warnings.values())
 
         outputs = {name: None if a.data is None else a.data.reshape(a.shape)

@@ -21,20 +21,26 @@ def programs(grid) -> list[tuple]:
     return [(x, y, z) for z in range(grid[2]) for y in range(grid[1]) for x in range(grid[0])]
 
 
-def run_kernel(launch: Launch, func, arg_values: list, filename: str) -> None:
-    """Run every program of the launch to completion (or raise a ``RuntimeFault``)."""
+def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=None) -> None:
+    """Run every program of the launch to completion (or raise a ``RuntimeFault``).
+    ``progress(done, total)``, when given, is called as each program finishes."""
     interp = Interpreter(launch)
     body = func.regions[0].block
     env = launch.env
     queue = deque(programs(launch.grid))
     parallel = any(is_parallel(op) for op in func.walk())
+    total, done = len(queue), 0
 
     def run_program(thread: int, pid: tuple):
+        nonlocal done
         ctx = ThreadCtx(launch, thread, pid, [])
         vals = dict(zip(body.args, arg_values))
         yield from interp.block(ctx, body, vals)
         yield from launch.timing.flush(ctx)
         launch.release(ctx.program_allocs)
+        done += 1
+        if progress is not None:
+            progress(done, total)
 
     def stream_thread(thread: int):
         while queue:

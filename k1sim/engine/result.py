@@ -82,6 +82,16 @@ class RunResult:
         span = self.cycles * max(1, len(self.unit_busy))
         return {u: b / span for u, b in total.items()} if span else {}
 
+    def summary(self) -> str:
+        """The text report ``k1sim run`` prints (``k1sim.report.summary``)."""
+        from k1sim.report.summary import summary
+        return summary(self)
+
+    def to_json(self) -> str:
+        """``to_dict()`` as JSON text with sorted keys (``docs/result.md``)."""
+        from k1sim.report.tables import to_json
+        return to_json(self)
+
     def to_dict(self) -> dict:
         """A JSON-safe summary; arrays appear as their shape and dtype, the trace is left out."""
         return {

@@ -1,5 +1,6 @@
 """``k1sim run``: output, exit codes 0/1/2/3, --output, --input, --arg, --expect."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +17,17 @@ MM = str(ROOT / "kernels/mm_even_k.xsmt")
 def test_run_prints_what_ran_the_expects_and_the_cycles(capsys):
     assert main(["run", MM]) == 0
     out = capsys.readouterr().out
-    assert "ran mm_kernel" in out and "on 0xA03C: grid 2x2x1 (4 programs), 4 threads" in out
-    assert "expect c = a @ b: ok" in out
+    assert f"kernel      mm_kernel ({MM})" in out and "\narch        0xA03C " in out
+    assert re.search(r"\nlaunch      grid 2x2x1 \(4 programs\) on 4 threads; [\d,]+ ops executed\n",
+                     out)
+    assert "\n  ok      c = a @ b: ok (max abs err" in out
     assert "\ncycles " in out
 
 
 def test_failing_expect_exits_1_and_still_writes_outputs(tmp_path, capsys):
     assert main(["run", MM, "--expect", "c = a @ b + 1", "--output", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "expect c = a @ b + 1: FAILED" in out and "elements differ" in out
+    assert re.search(r"\n  FAILED  c = a @ b \+ 1: .*elements differ\n", out)
     c = np.load(tmp_path / "c.npy")
     a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy")
     assert c.shape == (64, 64) and c.dtype == np.float16
@@ -94,4 +97,4 @@ def test_console_script_runs_a_bundled_kernel():
     r = subprocess.run([sys.executable, "-m", "k1sim.cli", "run", MM], capture_output=True,
                        text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
-    assert "expect c = a @ b: ok" in r.stdout
+    assert "  ok      c = a @ b: ok" in r.stdout

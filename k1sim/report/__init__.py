@@ -1,0 +1,6 @@
+"""Reports built from a ``RunResult``: the text summary, JSON and CSV tables, and
+(from other modules here) the Chrome trace and the roofline."""
+
+from k1sim.report.summary import summary
+
+__all__ = ["summary"]
