@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,8 @@ def add_parser(sub) -> None:
                    help="print one line: kernel, arch, cycles, time, %% of peak, PASS/FAIL")
     r.add_argument("--json", metavar="FILE", help="write the whole RunResult as JSON "
                    "(docs/result.md), also when an expect fails")
+    r.add_argument("--trace", metavar="FILE.json",
+                   help="write the timeline as Chrome trace-event JSON (open it in Perfetto)")
     r.add_argument("--csv", metavar="FILE", help="write one row per op and source location: "
                    "op, where, count, cycles, share, bound")
     r.set_defaults(run=run)
@@ -87,11 +90,12 @@ def run(args) -> int:
     from k1sim.report.summary import one_line, summary
     from k1sim.simulator import Simulator
 
-    for flag, path in (("--json", args.json), ("--csv", args.csv)):
+    for flag, path in (("--json", args.json), ("--csv", args.csv), ("--trace", args.trace)):
         _check_writable(flag, path)
     progress = Progress() if sys.stderr.isatty() else None
     try:
-        result = Simulator(args.arch, args.freq_mhz).execute(
+        sim = Simulator(args.arch, args.freq_mhz)
+        result = sim.execute(
             args.file, inputs=_load_inputs(args.input), seed=args.seed,
             timing_only=args.timing_only, grid=args.grid,
             args={n: _number(n, v) for n, v in args.arg}, threads=args.threads,
@@ -116,6 +120,10 @@ def run(args) -> int:
     if args.csv:
         from k1sim.report.tables import to_csv
         _write_text("--csv", args.csv, to_csv(result))
+    if args.trace:
+        from k1sim.report.trace import chrome_trace
+        _write_text("--trace", args.trace, json.dumps(chrome_trace(result, sim.arch),
+                                                       separators=(",", ":")) + "\n")
     return EXIT_OK if result.passed else EXIT_EXPECT
 
 

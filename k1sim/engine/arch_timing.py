@@ -38,12 +38,31 @@ def in_bounds_share(p: BlockPtr) -> float:
     return inside / total if total else 0.0
 
 
+class TraceEvent(tuple):
+    """One ``RunResult.trace`` entry: the tuple ``(thread, unit, op, where, start, end)``
+    (unit ``"sync"`` for a barrier wait; start and end in cycles), plus ``args``, what the
+    op did, for the timeline: ``engine``, ``bound`` (the memory level that served its last
+    transfer, else its engine), ``bytes`` moved beyond L1, ``reg_bytes`` between registers
+    and L1, ``ops`` by dtype (a MAC = 2) and ``shapes`` (operand -> result types); empty
+    for a wait. The args ride outside the tuple, so unpacking and equality see six fields."""
+
+    def __new__(cls, fields: tuple, args: dict):
+        event = super().__new__(cls, fields)
+        event.args = args
+        return event
+
+    def __getnewargs__(self):
+        return tuple(self), self.args
+
+
 class OpStats:
-    __slots__ = ("op", "where", "count", "cycles", "bound")
+    __slots__ = ("op", "where", "shapes", "count", "cycles", "bound")
 
     def __init__(self, op, where: str):
         self.op = op.name
         self.where = where
+        self.shapes = (", ".join(str(v.type) for v in op.operands) + " -> "
+                       + ", ".join(str(v.type) for v in op.results))
         self.count = 0
         self.cycles = 0.0
         self.bound = Counter()
@@ -83,12 +102,13 @@ class ArchTiming:
         core = self.cores[thread]
         start = self.env.now + self.pending[thread]
         cycles = core.compute(work)
-        level = None
+        level, moved = None, 0
         if work.transfers:
             blocks = [self._block(ctx, op, args, t) for t in work.transfers]
             self.pending[thread] = 0.0
             yield self.env.timeout(start + cycles - self.env.now)
             level = yield from core.transfer(work, blocks)
+            moved = sum(nbytes for _, nbytes in blocks)
             end = self.env.now
         else:
             self.pending[thread] += cycles
@@ -100,8 +120,12 @@ class ArchTiming:
             stats = self.op_stats[id(op)] = OpStats(op, _where(op))
         stats.count += 1
         stats.cycles += end - start
-        stats.bound[level or work.engine] += 1
-        self.trace.append((thread, work.unit, op.name, stats.where, start, end))
+        bound = level or work.engine
+        stats.bound[bound] += 1
+        self.trace.append(TraceEvent(
+            (thread, work.unit, op.name, stats.where, start, end),
+            {"engine": work.engine, "bound": bound, "bytes": moved,
+             "reg_bytes": work.reg_bytes, "ops": work.ops, "shapes": stats.shapes}))
 
     def flush(self, ctx):
         """Let the thread's batched compute time pass (``yield from``) before it
@@ -146,7 +170,7 @@ class ArchTiming:
 
     def waited(self, ctx, op, start, end) -> None:
         self.wait_cycles[ctx.thread] += end - start
-        self.trace.append((ctx.thread, "sync", op.name, _where(op), start, end))
+        self.trace.append(TraceEvent((ctx.thread, "sync", op.name, _where(op), start, end), {}))
 
 
 def _where(op) -> str:

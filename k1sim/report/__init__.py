@@ -2,5 +2,6 @@
 (from other modules here) the Chrome trace and the roofline."""
 
 from k1sim.report.summary import summary
+from k1sim.report.trace import chrome_trace, write_chrome_trace
 
-__all__ = ["summary"]
+__all__ = ["summary", "chrome_trace", "write_chrome_trace"]
