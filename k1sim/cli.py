@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from k1sim import cli_arch, cli_run
+from k1sim import cli_arch, cli_report, cli_run
 
 EXIT_OK, EXIT_INPUT = 0, 2
 
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.set_defaults(run=_cmd_print)
     cli_run.add_parser(sub)
     cli_arch.add_parser(sub)
+    cli_report.add_parser(sub)
     return p
 
 
