@@ -43,6 +43,8 @@ def add_parser(sub) -> None:
                    "(docs/result.md), also when an expect fails")
     r.add_argument("--trace", metavar="FILE.json",
                    help="write the timeline as Chrome trace-event JSON (open it in Perfetto)")
+    r.add_argument("--roofline", metavar="FILE.png",
+                   help="draw this run on its arch's roofline (.png or .svg; needs the plot extra)")
     r.add_argument("--csv", metavar="FILE", help="write one row per op and source location: "
                    "op, where, count, cycles, share, bound")
     r.set_defaults(run=run)
@@ -90,7 +92,8 @@ def run(args) -> int:
     from k1sim.report.summary import one_line, summary
     from k1sim.simulator import Simulator
 
-    for flag, path in (("--json", args.json), ("--csv", args.csv), ("--trace", args.trace)):
+    for flag, path in (("--json", args.json), ("--csv", args.csv), ("--trace", args.trace),
+                       ("--roofline", args.roofline)):
         _check_writable(flag, path)
     progress = Progress() if sys.stderr.isatty() else None
     try:
@@ -120,6 +123,9 @@ def run(args) -> int:
     if args.csv:
         from k1sim.report.tables import to_csv
         _write_text("--csv", args.csv, to_csv(result))
+    if args.roofline:
+        from k1sim.report.roofline import single
+        single(result, sim.arch, args.roofline)
     if args.trace:
         from k1sim.report.trace import chrome_trace
         _write_text("--trace", args.trace, json.dumps(chrome_trace(result, sim.arch),

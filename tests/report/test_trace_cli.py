@@ -1,4 +1,4 @@
-"""k1sim run --trace writes the timeline the API builds."""
+"""k1sim run --trace and --roofline write what the API builds."""
 
 import json
 from pathlib import Path
@@ -19,3 +19,11 @@ def test_run_trace_flag_writes_the_api_trace(tmp_path, capsys):
     assert written == json.loads(json.dumps(expected))
     slices = [e for e in written["traceEvents"] if e.get("ph") == "X" and e.get("cat") == "sync"]
     assert len(slices) == 10  # one per waiting SPLIT_N sub-block
+
+
+def test_run_roofline_flag_draws_the_run(tmp_path, capsys):
+    png, svg = tmp_path / "r.png", tmp_path / "r.svg"
+    assert main(["run", str(KERNEL), "--quiet", "--roofline", str(png)]) == 0
+    assert main(["run", str(KERNEL), "--quiet", "--roofline", str(svg)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "mm_kernel" in svg.read_text()
