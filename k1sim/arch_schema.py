@@ -17,7 +17,7 @@ from typing_extensions import TypedDict
 from k1sim.errors import K1SimError
 
 MATRIX_KINDS = ("ime", "ame", "none")
-ENGINES = ("ime", "ame", "rvv")
+ENGINES = ("ime", "ame", "rvv", "scalar")
 DTYPES = ("f32", "f16", "bf16", "i8", "i4")
 
 
@@ -211,10 +211,13 @@ class Arch(Section):
 
     def peak_ops_per_cycle(self, engine: str, dtype: str) -> float:
         """Arithmetic ops (a MAC = 2) one core can issue per cycle on ``engine`` ("ime",
-        "ame", "rvv", or "none" as ``matrix.kind`` can be); 0 when the engine does not
-        exist on this arch or has no rate for ``dtype``."""
+        "ame", "rvv", "scalar", or "none" as ``matrix.kind`` can be); 0 when the engine
+        does not exist on this arch or has no rate for ``dtype``. Scalar float arithmetic
+        is one op per scalar-pipe slot."""
         if engine == "rvv":
             return float(self.rvv.fma_flops_per_cycle.get(dtype, 0.0))
+        if engine == "scalar":
+            return float(self.issue.scalar_ops_per_cycle)
         if engine not in MATRIX_KINDS:
             raise ArchError(f"unknown engine '{engine}'; engines: {', '.join(ENGINES)}")
         tile = self.matrix.tiles.get(dtype) if engine == self.matrix.kind else None

@@ -154,10 +154,7 @@ class ArchTiming:
         peaks = {}
         for key in self.ops:
             engine, dtype = key.split(":")
-            if engine == "scalar":  # scalar float arithmetic: one op per scalar-pipe slot
-                peaks[key] = arch.issue.scalar_ops_per_cycle * arch.freq_mhz * 1e6 * threads
-            else:
-                peaks[key] = arch.peak_ops_per_s(engine, dtype, threads)
+            peaks[key] = arch.peak_ops_per_s(engine, dtype, threads)
         rows = sorted((s.to_dict() for s in self.op_stats.values()),
                       key=lambda r: (-r["cycles"], r["where"], r["op"]))
         return {"ops": dict(self.ops), "peak_ops_per_s": peaks,

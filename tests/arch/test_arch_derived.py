@@ -38,8 +38,14 @@ def test_no_engine_or_no_tile_is_a_zero_peak():
     assert x60.peak_ops_per_cycle("rvv", "i4") == 0
     f000 = load_arch("0xF000")
     assert f000.peak_ops_per_cycle("ame", "f16") == 2 * 32 * 2 * 32 * 0.25
-    with pytest.raises(ArchError, match="unknown engine 'gpu'; engines: ime, ame, rvv"):
+    with pytest.raises(ArchError, match="unknown engine 'gpu'; engines: ime, ame, rvv, scalar"):
         a60.peak_ops_per_cycle("gpu", "i8")
+
+
+def test_scalar_float_arithmetic_peaks_at_the_scalar_pipe_rate():
+    a60 = load_arch("0xA03C")
+    assert a60.peak_ops_per_cycle("scalar", "f32") == a60.issue.scalar_ops_per_cycle
+    assert a60.peak_ops_per_s("scalar", "f32", 2) == a60.issue.scalar_ops_per_cycle * 2000e6 * 2
 
 
 def test_cores_are_checked():
