@@ -19,15 +19,11 @@ import pytest
 from k1sim import Simulator, load_arch
 from k1sim.arch import ARCH_IDS
 from k1sim.errors import K1SimError
+from k1sim.report.batch import Run, golden_path, kernel_name
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = sorted((ROOT / "kernels").rglob("*.xsmt"))
 EXPECTED = ROOT / "kernels/expected"
-
-
-def golden_path(kernel: Path) -> Path:
-    rel = kernel.relative_to(ROOT / "kernels").with_suffix("")
-    return EXPECTED / ("__".join(rel.parts) + ".json")
 
 
 def check_physical(r, arch) -> None:
@@ -42,16 +38,18 @@ def check_physical(r, arch) -> None:
 
 
 def measure(kernel: Path) -> dict:
+    """Each arch's golden entry, as ``k1sim report`` records it."""
     out = {}
     for arch_id in ARCH_IDS:
         arch = load_arch(arch_id)
+        run = Run(kernel_name(kernel, ROOT / "kernels"), arch_id)
         try:
-            r = Simulator(arch).execute(kernel, timing_only=True)
+            run.result = Simulator(arch).execute(kernel, timing_only=True)
         except K1SimError as e:
-            out[arch_id] = {"unsupported": str(e).splitlines()[0]}
-            continue
-        check_physical(r, arch)
-        out[arch_id] = {"cycles": r.cycles}
+            run.unsupported = str(e).splitlines()[0]
+        else:
+            check_physical(run.result, arch)
+        out[arch_id] = run.golden_entry()
     return out
 
 
@@ -60,7 +58,7 @@ def measure(kernel: Path) -> dict:
 def test_cycles_match_the_golden_numbers(kernel, request):
     got = measure(kernel)
     assert any("cycles" in v for v in got.values()), "a kernel runs on at least one arch"
-    path = golden_path(kernel)
+    path = golden_path(EXPECTED, kernel_name(kernel, ROOT / "kernels"))
     if request.config.getoption("--update-golden"):
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
