@@ -146,4 +146,3 @@ def _freeze(x):
 def clear_cache() -> None:
     _CACHE.clear()
     _ARCH_KEYS.clear()
-    _located.cache_clear()

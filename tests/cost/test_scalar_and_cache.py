@@ -2,7 +2,7 @@
 
 import copy
 
-from k1sim.cost import Uses, decompose
+from k1sim.cost import Uses, clear_cache, decompose
 from tests.cost.helpers import A60, C32, X60, fake_arch, kernel, op, ops
 
 PER_OP = 1 / A60.issue.scalar_ops_per_cycle
@@ -101,3 +101,12 @@ def test_decompose_is_pure_across_archs():
     x = decompose(mm, X60, uses)
     assert decompose(mm, A60, uses) is a and decompose(mm, X60, uses) is x
     assert (a.engine, x.engine) == ("ime", "rvv")
+
+
+def test_clearing_the_cache_recomputes_the_same_work():
+    func, uses = kernel(MM.format(i=0, m=4))
+    mm = op(func, "xsmt.mmt4d")
+    before = decompose(mm, X60)
+    clear_cache()
+    after = decompose(mm, X60)
+    assert after == before and after is not before
