@@ -3,12 +3,15 @@
 import subprocess
 import sys
 
+import pytest
+
 import k1sim
 
 
-def test_cli_help_does_not_import_numba_or_simpy():
-    code = ("import sys\nfrom k1sim import cli\n"
-            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+@pytest.mark.parametrize("commands", [[["--help"]], [["archs"], ["peak", "--arch", "0xA064"]]])
+def test_quick_commands_do_not_import_numpy_numba_or_simpy(commands):
+    calls = "".join(f"try:\n    cli.main({c!r})\nexcept SystemExit:\n    pass\n" for c in commands)
+    code = ("import sys\nfrom k1sim import cli\n" + calls +
             "print(sorted(m for m in ('numba', 'simpy', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
