@@ -68,7 +68,6 @@ class Interpreter:
         timing = launch.timing
         counts, issue, flush_before = launch.counts, timing.issue, timing.flush_before
         for op in block.ops:
-            ctx.op = op
             name = op.name
             counts[name] += 1
             if name in flush_before:

@@ -100,7 +100,7 @@ def _kib(n: int) -> str:
 class ThreadCtx:
     """One hardware thread running one program (or its share of a parallel loop)."""
 
-    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked", "op")
+    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked")
 
     def __init__(self, launch: Launch, thread: int, program_id: tuple, program_allocs: list):
         self.launch = launch
@@ -108,7 +108,6 @@ class ThreadCtx:
         self.program_id = program_id
         self.program_allocs = program_allocs
         self.blocked = None  # what this thread waits for, for the deadlock report
-        self.op = None       # the op being executed, for fault reports
         launch.contexts.append(self)
 
     @property
