@@ -20,7 +20,16 @@ from k1sim.arch_schema import TABLES, Arch, ArchError, FrozenDict, Inconsistent,
 
 __all__ = ["Arch", "ArchError", "ARCH_IDS", "ARCHS_DIR", "load_arch", "arch_path"]
 
-ARCHS_DIR = Path(__file__).resolve().parent.parent / "archs"
+
+def _archs_dir() -> Path:
+    # A wheel installs archs/ as k1sim/archs/ (pyproject's package-dir); a source tree or an
+    # editable install keeps it at the top.
+    here = Path(__file__).resolve().parent
+    installed = here / "archs"
+    return installed if installed.is_dir() else here.parent / "archs"
+
+
+ARCHS_DIR = _archs_dir()
 # The shipped archs, in the order tables list them (K1, K3, next generation).
 ARCH_IDS = ("0x503C", "0xA03C", "0x5064", "0xA064", "0xF000")
 PLAIN = frozenset(("arch_id", "name", "core", "soc", "projected"))
