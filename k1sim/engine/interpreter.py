@@ -17,7 +17,7 @@ import simpy
 
 from k1sim.engine.state import ThreadCtx, op_where
 from k1sim.errors import K1SimError, RuntimeFault
-from k1sim.functional.semantics import SEMANTICS, as_type
+from k1sim.functional.semantics import OP_WARNINGS, SEMANTICS, as_type
 from k1sim.ir import types as T
 
 # Ops whose addresses are checked even when their data is unknown.
@@ -53,6 +53,9 @@ class Interpreter:
                         "xsmt_async.mbarrier_wait": self._wait}
 
     def compute(self, ctx: ThreadCtx, op, args):
+        warning = OP_WARNINGS.get(op.name)
+        if warning is not None and (message := warning(op)):
+            ctx.warn(op, message)
         if self.launch.timing_only and _unknown(op, args):
             return None if len(op.results) <= 1 else (None,) * len(op.results)
         try:

@@ -2,7 +2,8 @@
 
 A semantic function is ``fn(op, args, ctx)``: ``op`` is the ``Operation``,
 ``args`` the values of its operands, and ``ctx`` the executing thread, which
-offers ``ctx.warn(op, message)``. It returns the op's single result, a tuple
+offers ``ctx.warn(op, message)`` for warnings that depend on values (those that depend on
+the op alone are in ``OP_WARNINGS``). It returns the op's single result, a tuple
 when the op has several, or None when it has none.
 
 Values follow one convention everywhere: a scalar is a numpy scalar of the
@@ -22,6 +23,9 @@ from k1sim.functional.dtypes import round_bf16, storage_dtype
 from k1sim.ir import types as T
 
 SEMANTICS: dict[str, Callable] = {}
+# Warnings that depend on the op alone, not on values: a timing-only run, which computes no
+# float tensors, still gives them. ``fn(op) -> message or None``.
+OP_WARNINGS: dict[str, Callable] = {}
 
 
 def semantic(*names: str):
@@ -29,6 +33,15 @@ def semantic(*names: str):
     def register(fn):
         for name in names:
             SEMANTICS[name] = fn
+        return fn
+    return register
+
+
+def op_warning(*names: str):
+    """Register the decorated function as the value-independent warning of the named ops."""
+    def register(fn):
+        for name in names:
+            OP_WARNINGS[name] = fn
         return fn
     return register
 

@@ -13,7 +13,7 @@ from k1sim.functional.mmt4d import mmt4d as mmt4d_kernel
 from k1sim.functional.packing import pack as pack_kernel
 from k1sim.functional.packing import repack as repack_kernel
 from k1sim.functional.packing import unpack as unpack_kernel
-from k1sim.functional.semantics import semantic
+from k1sim.functional.semantics import op_warning, semantic
 from k1sim.ir import types as T
 
 MMT4D_DEST_WARNING = (
@@ -47,13 +47,16 @@ def repack(op, args, ctx):
     return repack_kernel(p, offsets, op.prop("shape"), op.prop("packed_size"))
 
 
+@op_warning("xsmt.mmt4d")
+def mmt4d_warning(op):
+    return MMT4D_DEST_WARNING if len(op.operands) == 3 else None
+
+
 @semantic("xsmt.mmt4d")
 def mmt4d(op, args, ctx):
     """``C[i, j, a, b] = Σ A[i, k, a, c] · B[j, k, b, c]``, summed in the wide type and
     converted once to the printed result element type. A third operand's values are
-    discarded (and warned about): the op's value is the product alone."""
-    if len(args) == 3:
-        ctx.warn(op, MMT4D_DEST_WARNING)
+    discarded (``mmt4d_warning`` says so): the op's value is the product alone."""
     a, b = args[0], args[1]
     element = str(T.element_of(op.results[0].type))
     if element == "i4":  # stored in int8: wrap the i32 sums to 4 bits, sign-extended

@@ -58,3 +58,12 @@ def test_control_flow_on_tensor_data_cannot_run_timing_only():
     with pytest.raises(RuntimeFault, match="the loop bound depends on tensor data, which a "
                                            "timing-only run does not compute"):
         Simulator().execute(m, timing_only=True)
+
+
+def test_timing_only_gives_the_warnings_that_depend_on_the_op_alone():
+    path = ROOT / "tests/corpus/mm_split_m_fused.xsmt"
+    full = Simulator().execute(path)
+    fast = Simulator().execute(path, timing_only=True)
+    dest = [w for w in full.warnings if "3-operand xsmt.mmt4d overwrites" in w]
+    assert len(dest) == 1
+    assert dest == [w for w in fast.warnings if "3-operand xsmt.mmt4d overwrites" in w]
