@@ -26,6 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from k1sim.errors import K1SimError
+from k1sim.report.label_geometry import (contains, leader_line, overlap, segment_hits_box,
+                                          segments_cross)
 from k1sim.report.roofline import fmt
 
 DPI = 130
@@ -247,7 +249,7 @@ class _Placer:
         best = None
         for rank, cand in enumerate(cands):
             box = self._box(text, *cand, "bold")
-            if not self._inside(box) or any(_overlap(box, b) for b in self.labels + self.markers):
+            if not self._inside(box) or any(overlap(box, b) for b in self.labels + self.markers):
                 continue
             cost = rank + 4 * self._crossings(box)
             if best is None or cost < best[0]:
@@ -304,7 +306,7 @@ class _Placer:
                 box = self._box(text, *cand, "normal")
                 if not self._inside(box):
                     continue
-                leader = _leader(box, px, py)
+                leader = leader_line(box, px, py, MARKER_PX)
                 out.append((radius, radius + 0.01 * k + 1.5 * self._crossings(box), cand, box,
                             leader))
         return out
@@ -314,21 +316,21 @@ class _Placer:
         and the kernel labels in ``chosen``."""
         labels = self.labels + [c[2] for c in chosen.values()]
         leaders = self.leaders + [c[3] for c in chosen.values() if c[3] is not None]
-        others = [b for b in self.markers if not _contains(b, *anchor)]
+        others = [b for b in self.markers if not contains(b, *anchor)]
         best = None
         for radius, base, cand, box, leader in options:
             if best is not None and radius >= best[0]:
                 break                       # options are nearest first: no cheaper one left
-            if any(_overlap(box, b) for b in labels) or \
-                    any(_overlap(box, b) for b in self.markers) or \
-                    any(_segment_hits_box(seg, box) for seg in leaders):
+            if any(overlap(box, b) for b in labels) or \
+                    any(overlap(box, b) for b in self.markers) or \
+                    any(segment_hits_box(seg, box) for seg in leaders):
                 continue
             cost = base
             if leader is not None:
-                if any(_segment_hits_box(leader, b) for b in labels):
+                if any(segment_hits_box(leader, b) for b in labels):
                     continue
-                cost += 40 * sum(1 for b in others if _segment_hits_box(leader, b))
-                cost += 25 * sum(1 for seg in leaders if _segments_cross(leader, seg))
+                cost += 40 * sum(1 for b in others if segment_hits_box(leader, b))
+                cost += 25 * sum(1 for seg in leaders if segments_cross(leader, seg))
             if best is None or cost < best[0]:
                 best = (cost, cand, box, leader)
         if best is None:                    # nowhere free (not seen on the shipped kernels)
@@ -381,51 +383,6 @@ class _Placer:
         x, y = self.samples[:, 0], self.samples[:, 1]
         return int(np.count_nonzero((x >= box[0]) & (x <= box[2]) & (y >= box[1]) &
                                     (y <= box[3])))
-
-
-def _leader(box, px, py):
-    """The leader from a point to its label's box, or None when they nearly touch."""
-    nx, ny = min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3])
-    if math.hypot(nx - px, ny - py) <= MARKER_PX + 4:
-        return None
-    return (px, py, nx, ny)
-
-
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _contains(box, x, y) -> bool:
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
-
-
-def _segment_hits_box(seg, box) -> bool:
-    """Whether a segment (x0, y0, x1, y1) meets a box (Liang-Barsky clipping)."""
-    x0, y0, x1, y1 = seg
-    dx, dy = x1 - x0, y1 - y0
-    lo, hi = 0.0, 1.0
-    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
-        if p == 0:
-            if q < 0:
-                return False
-            continue
-        t = q / p
-        if p < 0:
-            lo = max(lo, t)
-        else:
-            hi = min(hi, t)
-        if lo > hi:
-            return False
-    return True
-
-
-def _segments_cross(a, b) -> bool:
-    def side(p, q, r):
-        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-    p1, p2, q1, q2 = a[:2], a[2:], b[:2], b[2:]
-    d1, d2 = side(q1, q2, p1), side(q1, q2, p2)
-    d3, d4 = side(p1, p2, q1), side(p1, p2, q2)
-    return d1 * d2 < 0 and d3 * d4 < 0
 
 
 def _darker(color, by: float = 0.45) -> tuple:
