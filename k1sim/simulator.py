@@ -94,8 +94,9 @@ class Simulator:
                 r_tol = _tolerance(rtol, module, "k1sim.rtol", tol)
                 a_tol = _tolerance(atol, module, "k1sim.atol", tol)
                 results.append(expect_mod.check(e, out, before, r_tol, a_tol))
-        return RunResult(kernel=func.prop("sym_name"), arch=arch.arch_id, grid=grid,
-                         threads=n_threads, cycles=math.ceil(env.now), freq_mhz=arch.freq_mhz,
+        return RunResult(kernel=func.prop("sym_name"), arch=arch.arch_id, arch_config=arch,
+                         grid=grid, threads=n_threads, cycles=math.ceil(env.now),
+                         freq_mhz=arch.freq_mhz,
                          outputs=outputs, expects=results, warnings=warnings,
                          op_counts=dict(launch.counts), timing_only=timing_only, seed=seed,
                          **timing.results(arch, n_threads))

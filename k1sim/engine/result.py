@@ -24,6 +24,7 @@ class RunResult:
     scratchpad ports) bytes, busy cycles and transfers (start, end, bytes,
     requesting core); ``op_stats`` per-op rows keyed by source location;
     ``trace`` one (thread, unit, op, location, start, end) per executed op.
+    ``arch_config`` is the ``Arch`` itself (``used_arch()``).
     ``op_counts`` counts executed ops by name (an ``scf.for`` counts once
     however many iterations it runs; the ops in its body count each time).
     """
@@ -48,6 +49,8 @@ class RunResult:
     links: dict = field(default_factory=dict)
     op_stats: list = field(default_factory=list)
     trace: list = field(default_factory=list)
+    # The Arch itself, so reports of a what-if YAML that keeps a shipped id use its values.
+    arch_config: object = field(default=None, repr=False, compare=False)
 
     @property
     def programs(self) -> int:
@@ -57,6 +60,14 @@ class RunResult:
     def passed(self) -> bool:
         """Every expect passed (vacuously true when there are none)."""
         return all(e.passed for e in self.expects)
+
+    def used_arch(self):
+        """The ``Arch`` the run used, at its clock (loaded by id for a result built without
+        one)."""
+        if self.arch_config is not None:
+            return self.arch_config
+        from k1sim.arch import load_arch
+        return load_arch(self.arch, self.freq_mhz or None)
 
     @property
     def seconds(self) -> float:

@@ -288,11 +288,7 @@ def plot_roofline(data: RooflineData, path_png=None, path_svg=None) -> list:
 def single(result, arch=None, path_png=None) -> RooflineData:
     """Draw one run on its arch's roofline (``k1sim run --roofline FILE.png``). ``arch``
     defaults to the run's arch at its clock; a path ending in ``.svg`` writes an SVG."""
-    from k1sim.arch import load_arch
-
-    if arch is None:
-        arch = load_arch(result.arch, result.freq_mhz or None)
-    data = roofline(arch, [result])
+    data = roofline(arch or result.used_arch(), [result])
     if path_png is not None:
         svg = str(path_png).lower().endswith(".svg")
         plot_roofline(data, None if svg else path_png, path_png if svg else None)

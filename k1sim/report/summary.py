@@ -1,8 +1,8 @@
 """The text summary of a run: what ran, how long, how fast, what bound it, and where.
 
 ``summary(result)`` is what ``k1sim run`` prints and ``RunResult.summary()`` returns;
-``one_line(result)`` is ``k1sim run --quiet``. Both read the ``RunResult`` only (the
-arch file is read for its name, when the id is a shipped or readable one).
+``one_line(result)`` is ``k1sim run --quiet``. Both read the ``RunResult`` only (and its
+``Arch``, for the arch's name).
 """
 
 from __future__ import annotations
@@ -170,8 +170,7 @@ def _expects(result) -> list[str]:
 def _arch_name(result) -> str:
     from k1sim.errors import K1SimError
     try:
-        from k1sim.arch import load_arch
-        arch = load_arch(result.arch)
+        arch = result.used_arch()
     except K1SimError:
         return result.arch
     return f"{arch.arch_id} {arch.name} ({arch.core}, {arch.soc})"

@@ -99,9 +99,8 @@ class _Clock:
 
 
 def _arch_for(result):
-    from k1sim.arch import load_arch
     try:
-        return load_arch(result.arch, freq_mhz=result.freq_mhz)
+        return result.used_arch()
     except K1SimError as e:
         raise K1SimError(f"chrome_trace: cannot load the arch {result.arch!r} of this run "
                          f"({e}); pass the Arch the run used as arch=") from None
