@@ -53,6 +53,20 @@ def _scalar(op, arch, ctx) -> Work:
     return scalar.scalar(op, arch)
 
 
+def _load_context(op, uses):
+    return Fused("xsmt.pack") if fusion.load_window(op, uses) else (_scope(op, uses),)
+
+
+def _pack_context(op, uses):
+    """(the absorbed load's pointer type, its scope), or () for a pack on its own."""
+    load = fusion.absorbed_load(op, uses)
+    return (load.operands[0].type, _scope(load, uses)) if load is not None else ()
+
+
+def _pack(op, arch, ctx) -> Work:
+    return memory_ops.packed_load(op, arch, *ctx) if ctx else vector.movement(op, arch)
+
+
 def _acc_add_context(op, uses):
     return Fused("xsmt.mmt4d") if fusion.accumulated_mmt4d(op, uses) is not None else ()
 
@@ -62,14 +76,13 @@ RULES: dict[str, Rule] = {
     "xsmt.mmt4d": Rule(lambda op, arch, ctx: matrix.mmt4d(op, arch, ctx[0]),
                        lambda op, uses: (fusion.mmt4d_accumulates(op, uses),)),
     "tt.dot": Rule(lambda op, arch, ctx: matrix.dot(op, arch)),
-    "tt.load": Rule(lambda op, arch, ctx: memory_ops.load(op, arch, *ctx),
-                    lambda op, uses: (_scope(op, uses), fusion.load_window(op, uses))),
+    "tt.load": Rule(lambda op, arch, ctx: memory_ops.load(op, arch, *ctx), _load_context),
     "tt.store": Rule(lambda op, arch, ctx: memory_ops.store(op, arch, *ctx),
                      lambda op, uses: (_scope(op, uses),)),
     "xsmt.descriptor_load_view": Rule(
         lambda op, arch, ctx: memory_ops.descriptor_load_view(op, arch, *ctx),
         lambda op, uses: (_scope(op, uses),), _PACK_PROPS),
-    "xsmt.pack": Rule(_movement, _fused_if(fusion.pack_fused, "tt.load"), _PACK_PROPS),
+    "xsmt.pack": Rule(_pack, _pack_context, _PACK_PROPS),
     "xsmt.repack": Rule(_movement, None, _PACK_PROPS),
     "xsmt.unpack": Rule(_movement, _fused_if(fusion.unpack_fused, "tt.store"), ("shape",)),
     "tt.trans": Rule(_movement, _fused_if(fusion.trans_fused, "xsmt.pack"), ("order",)),

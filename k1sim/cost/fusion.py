@@ -3,7 +3,10 @@
 The model costs what the hardware runs (DESIGN.md "Modelling rules"):
 
 1. a block ``tt.load`` whose only user is an ``xsmt.pack`` is a ``descriptor_load_view``: the
-   load reads only the packed window and the pack is free;
+   pack reads only the packed window, and the load is free (it runs as part of the pack,
+   whose window offsets may be computed after the load). Only when the pack is in the load's
+   block with nothing between them that orders memory or meets other threads (a store, a
+   barrier op, an op with regions): a load is never moved past those;
 2. ``arith.addf`` / ``addi`` of a loop-carried accumulator with the single-use result of a
    2-operand ``mmt4d`` is the mmt4d accumulating in place (``C += A * B^T``): the add is free
    and the mmt4d reads its accumulator;
@@ -26,6 +29,11 @@ TRANSPOSED_PACK = (1, 0, 3, 2)
 ACC_ADDS = ("arith.addf", "arith.addi")
 
 
+_ORDERING = frozenset((
+    "tt.store", "xsmt.barrier_set_expect", "xsmt.global_mbarrier_init",
+    "xsmt_async.mbarrier_arrive", "xsmt_async.mbarrier_wait", "xsmt_async.mbarrier_release"))
+
+
 class Fused(NamedTuple):
     """The context of an op a neighbour absorbs."""
 
@@ -38,14 +46,28 @@ def load_window(load, uses: Uses | None) -> tuple | None:
     if uses is None or not (isinstance(ptr, T.PtrType) and ptr.is_block):
         return None
     user = uses.only_user(load.results[0])
-    if user is None or user.name != "xsmt.pack" or user.operands[0] is not load.results[0]:
+    if (user is None or user.name != "xsmt.pack" or user.operands[0] is not load.results[0]
+            or not _movable_to(load, user)):
         return None
     return tuple(user.prop("shape"))
 
 
-def pack_fused(pack, uses: Uses | None) -> bool:
+def _movable_to(load, pack) -> bool:
+    """Whether the load can run where the pack is."""
+    block = load.parent
+    if block is None or pack.parent is not block:
+        return False
+    ops = block.ops
+    between = ops[ops.index(load) + 1:ops.index(pack)]
+    return not any(op.regions or op.name in _ORDERING for op in between)
+
+
+def absorbed_load(pack, uses: Uses | None):
+    """The block ``tt.load`` this pack absorbs, or None."""
     src = defining_op(pack.operands[0])
-    return src is not None and src.name == "tt.load" and load_window(src, uses) is not None
+    if src is not None and src.name == "tt.load" and load_window(src, uses) is not None:
+        return src
+    return None
 
 
 def trans_fused(trans, uses: Uses | None) -> bool:

@@ -25,7 +25,13 @@ class Transfer:
     scope: str          # "global" (DRAM via L2, L1), "local" (scratchpad or L2 share), "fragment"
     nbytes: int
     write: bool
-    operand: int        # the op's operand that holds the pointer (the engine keys blocks by it)
+    operand: int        # the op's operand that holds the pointer (the engine keys blocks by
+                        # it), or ABSORBED_LOAD
+    window: bool = False  # it moves the op's ``shape`` window at its offsets (operands 1, 2)
+
+
+# The pointer is the one of the tt.load a pack absorbs (the load runs as part of the pack).
+ABSORBED_LOAD = -1
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from collections import Counter
 
 from k1sim.cores import Core
 from k1sim.cost import Uses, decompose
+from k1sim.cost.uses import defining_op
+from k1sim.cost.work import ABSORBED_LOAD
 from k1sim.functional.memory import BlockPtr, Pointer, Pointers
 from k1sim.memory import MemorySystem
 
@@ -91,12 +93,16 @@ class ArchTiming:
         self.trace: list[tuple] = []
         self.wait_cycles = Counter()
         self.pending = [0.0] * num_threads  # compute time each thread has run ahead
+        # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
+        self.absorbed: dict[tuple, object] = {}
 
     def issue(self, ctx, op, args):
         work = decompose(op, self.arch, self.uses)
         if work.warning:
             ctx.warn(op, work.warning)
         if work.unit == "none" and not work.transfers:
+            if work.fused_into == "xsmt.pack":
+                self.absorbed[(ctx.thread, id(op))] = args[0]
             return
         thread = ctx.thread
         core = self.cores[thread]
@@ -140,7 +146,12 @@ class ArchTiming:
     def _block(self, ctx, op, args, transfer) -> tuple:
         """The transfer's cache key, and its bytes: a boundary-checked block moves
         only its in-bounds part (the rest reads as zeros without a memory access)."""
-        value = args[transfer.operand] if 0 <= transfer.operand < len(args) else None
+        if transfer.operand == ABSORBED_LOAD:
+            value = self.absorbed[(ctx.thread, id(defining_op(op.operands[0])))]
+        else:
+            value = args[transfer.operand] if 0 <= transfer.operand < len(args) else None
+        if transfer.window and isinstance(value, BlockPtr):
+            value = value.window(args[1:3], op.prop("shape"))
         key = block_key(value)
         if key is None:  # a fused form keyed by where its bytes live
             return (id(op), ctx.program_id), transfer.nbytes

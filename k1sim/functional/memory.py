@@ -124,6 +124,13 @@ class BlockPtr:
         offsets = tuple(o + int(d) for o, d in zip(self.offsets, deltas))
         return BlockPtr(self.alloc, self.base, self.shape, self.strides, offsets, self.block)
 
+    def window(self, offsets, shape) -> "BlockPtr":
+        """The ``shape`` window at ``offsets`` inside this block, clipped to the block."""
+        offsets = tuple(int(o) for o in offsets)
+        block = tuple(max(0, min(n, b - o)) for n, b, o in zip(shape, self.block, offsets))
+        return BlockPtr(self.alloc, self.base, self.shape, self.strides,
+                        tuple(p + o for p, o in zip(self.offsets, offsets)), block)
+
     def origin(self) -> int:
         """The element address of the window's first element."""
         return self.base + sum(o * s for o, s in zip(self.offsets, self.strides))

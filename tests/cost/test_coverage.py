@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from k1sim.cost import Uses, decompose
-from k1sim.cost.work import ENGINES, SCOPES, UNITS, Transfer
+from k1sim.cost.fusion import absorbed_load
+from k1sim.cost.work import ABSORBED_LOAD, ENGINES, SCOPES, UNITS, Transfer
 from k1sim.ir.parser import parse
 from k1sim.ir.registry import OPS, load_all
 from tests.cost.helpers import A60, A100, AME, X60
@@ -25,7 +26,10 @@ def check(w, op):
     assert all(isinstance(n, int) and n > 0 for n in w.ops.values()), op
     for t in w.transfers:
         assert isinstance(t, Transfer) and t.scope in SCOPES and t.nbytes > 0, op
-        assert 0 <= t.operand < len(op.operands), op
+        if t.operand == ABSORBED_LOAD:
+            assert op.name == "xsmt.pack" and t.window, op
+        else:
+            assert 0 <= t.operand < len(op.operands), op
     if w.fused_into:
         assert (w.unit, w.issue_cycles, w.reg_bytes, w.transfers) == ("none", 0.0, 0, ()), op
     if w.warning:
@@ -54,6 +58,8 @@ def test_memory_ops_have_transfers_and_compute_ops_do_not():
             uses = Uses.of(func)
             for op in func.walk():
                 w = decompose(op, A60, uses)
-                moves = op.name in ("tt.load", "tt.store", "xsmt.descriptor_load_view")
+                moves = (op.name in ("tt.load", "tt.store", "xsmt.descriptor_load_view")
+                         and w.fused_into is None
+                         or op.name == "xsmt.pack" and absorbed_load(op, uses) is not None)
                 assert bool(w.transfers) == moves, op
                 assert (w.unit == "lsu") == moves, op

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from k1sim.cost import Uses, decompose
 from k1sim.ir.parser import parse
+from k1sim.cost.work import ABSORBED_LOAD
 from tests.cost.helpers import A60, C32, kernel, op, ops
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,17 +25,32 @@ def test_a_load_whose_only_user_is_a_pack_reads_only_the_packed_window():
     func, uses = kernel(C32 + "\n" + MAKE_PTR +
                         "    %pk = xsmt.pack %blk, [%c0, %c0], [16, 64], [8, 16] : "
                         "tensor<32x64xf16> -> tensor<2x4x8x16xf16>", BLOCK)
-    load = decompose(op(func, "tt.load"), A60, uses)
-    assert [(t.scope, t.nbytes, t.write, t.operand) for t in load.transfers] == [
-        ("global", 16 * 64 * 2, False, 0)]
-    assert is_free(decompose(op(func, "xsmt.pack"), A60, uses), "tt.load")
+    pack = decompose(op(func, "xsmt.pack"), A60, uses)
+    assert [(t.scope, t.nbytes, t.write, t.operand, t.window) for t in pack.transfers] == [
+        ("global", 16 * 64 * 2, False, ABSORBED_LOAD, True)]
+    assert (pack.unit, pack.issue_cycles, pack.reg_bytes) == ("lsu", 0.0, 0)
+    assert is_free(decompose(op(func, "tt.load"), A60, uses), "xsmt.pack")
 
 
 def test_the_window_is_clipped_to_the_block():
     func, uses = kernel(C32 + "\n" + MAKE_PTR +
                         "    %pk = xsmt.pack %blk, [%c0, %c0], [48, 64], [16, 16] : "
                         "tensor<32x64xf16> -> tensor<3x4x16x16xf16>", BLOCK)
+    assert decompose(op(func, "xsmt.pack"), A60, uses).transfers[0].nbytes == 32 * 64 * 2
+
+
+def test_a_load_is_not_moved_past_a_barrier_to_its_pack():
+    barrier = ('    %z = arith.constant 0 : i16\n    %one = arith.constant 1 : i16\n'
+               '    %bar = "xsmt_async.mbarrier_alloc"(%z, %z, %z, %one) : '
+               '(i16, i16, i16, i16) -> i64\n'
+               '    "xsmt_async.mbarrier_arrive"(%bar) : (i64) -> ()\n')
+    pack = ("    %pk = xsmt.pack %blk, [%c0, %c0], [16, 64], [8, 16] : "
+            "tensor<32x64xf16> -> tensor<2x4x8x16xf16>")
+    func, uses = kernel(C32 + "\n" + MAKE_PTR + barrier + pack, BLOCK)
     assert decompose(op(func, "tt.load"), A60, uses).transfers[0].nbytes == 32 * 64 * 2
+    assert decompose(op(func, "xsmt.pack"), A60, uses).unit == "vector"
+    func, uses = kernel(C32 + "\n" + barrier + MAKE_PTR + pack, BLOCK)
+    assert decompose(op(func, "tt.load"), A60, uses).fused_into == "xsmt.pack"
 
 
 def test_a_load_with_two_users_reads_the_whole_block_and_the_pack_moves_data():
@@ -172,8 +188,8 @@ def test_mm_even_k_costs_what_the_lowering_runs():
     uses = Uses.of(func)
     fused = {op.name: decompose(op, A60, uses).fused_into for op in func.walk()
              if decompose(op, A60, uses).fused_into}
-    assert fused == {"xsmt.pack": "tt.load", "tt.trans": "xsmt.pack", "xsmt.unpack": "tt.store"}
-    loads = [decompose(o, A60, uses).transfers[0].nbytes for o in ops(func, "tt.load")]
-    assert loads == [32 * 64 * 2, 64 * 32 * 2]  # the packs take the whole blocks
+    assert fused == {"tt.load": "xsmt.pack", "tt.trans": "xsmt.pack", "xsmt.unpack": "tt.store"}
+    loads = [decompose(o, A60, uses).transfers for o in ops(func, "xsmt.pack")]
+    assert [t.nbytes for (t,) in loads] == [32 * 64 * 2, 64 * 32 * 2]  # the whole blocks
     mm = decompose(op(func, "xsmt.mmt4d"), A60, uses)
     assert mm.engine == "rvv" and "no f16 tile" in mm.warning  # A60's IME is int8 only

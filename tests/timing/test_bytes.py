@@ -22,3 +22,24 @@ def test_a_ragged_gemm_reads_each_tensor_byte_from_dram_once():
     r = Simulator().execute(ROOT / "kernels/gemm_i8.xsmt", timing_only=True)
     tensors = 96 * 160 + 160 * 128 + 96 * 128 * 4
     assert r.bytes_by_level["DRAM"] == tensors
+
+
+def test_each_packed_window_of_a_block_is_its_own_transfer():
+    # mm_split_k: each of the 2 x 3 programs loads a [32, 2048] block of A and of B once and
+    # packs three K windows of 512 out of it (K = 1100 is ragged). The loads run as the
+    # packs: every window moves its own in-bounds bytes, so no window hits in L1 as if it
+    # were the first one, and A and B reach the core exactly once per program.
+    r = Simulator().execute(ROOT / "kernels/mm_split_k.xsmt", timing_only=True)
+    per_program = (32 * 1100 + 1100 * 32) * 2
+    c = 64 * 96 * 2
+    assert r.bytes_by_level["L1"] == 0
+    assert r.bytes_by_level["L2"] + r.bytes_by_level["DRAM"] == 6 * per_program + c
+
+
+def test_a_window_is_clipped_to_its_block_and_offset_inside_it():
+    alloc = Allocation("x", "f16", (64, 1100), "global")
+    p = BlockPtr(alloc, 0, (64, 1100), (1100, 1), (32, 0), (32, 2048))
+    w = p.window((0, 1024), (32, 512))
+    assert (w.offsets, w.block) == ((32, 1024), (32, 512))
+    assert in_bounds_share(w) == 76 / 512
+    assert p.window((0, 1792), (32, 512)).block == (32, 256)
