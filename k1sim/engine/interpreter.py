@@ -23,6 +23,9 @@ from k1sim.ir import types as T
 # Ops whose addresses are checked even when their data is unknown.
 _MEMORY_OPS = ("tt.load", "tt.store", "xsmt.descriptor_load_view")
 _TERMINATORS = ("scf.yield", "tt.return", "func.return")
+# Ops whose effect other threads see: it happens when the op's time has passed, so a waiter
+# is released at the end of the arrive, not at its start.
+_SIGNALS = ("xsmt_async.mbarrier_arrive",)
 
 
 def is_parallel(op) -> bool:
@@ -84,6 +87,11 @@ class Interpreter:
                 yield from control(ctx, op, vals)
                 continue
             args = [vals[v] for v in op.operands]
+            if name in _SIGNALS:
+                yield from issue(ctx, op, args)
+                yield from timing.flush(ctx)
+                self.compute(ctx, op, args)
+                continue
             out = self.compute(ctx, op, args)
             results = op.results
             if len(results) == 1:
