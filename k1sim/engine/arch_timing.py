@@ -60,8 +60,8 @@ class TraceEvent(tuple):
 class OpStats:
     __slots__ = ("op", "where", "shapes", "count", "cycles", "bound")
 
-    def __init__(self, op, where: str):
-        self.op = op.name
+    def __init__(self, op, where: str, name: str):
+        self.op = name
         self.where = where
         self.shapes = (", ".join(str(v.type) for v in op.operands) + " -> "
                        + ", ".join(str(v.type) for v in op.results))
@@ -123,13 +123,13 @@ class ArchTiming:
             self.ops[f"{work.engine}:{dtype}"] += n
         stats = self.op_stats.get(id(op))
         if stats is None:
-            stats = self.op_stats[id(op)] = OpStats(op, _where(op))
+            stats = self.op_stats[id(op)] = OpStats(op, _where(op), _shown_name(op, work))
         stats.count += 1
         stats.cycles += end - start
         bound = level or work.engine
         stats.bound[bound] += 1
         self.trace.append(TraceEvent(
-            (thread, work.unit, op.name, stats.where, start, end),
+            (thread, work.unit, stats.op, stats.where, start, end),
             {"engine": work.engine, "bound": bound, "bytes": moved,
              "reg_bytes": work.reg_bytes, "ops": work.ops, "shapes": stats.shapes}))
 
@@ -179,6 +179,13 @@ class ArchTiming:
     def waited(self, ctx, op, start, end) -> None:
         self.wait_cycles[ctx.thread] += end - start
         self.trace.append(TraceEvent((ctx.thread, "sync", op.name, _where(op), start, end), {}))
+
+
+def _shown_name(op, work) -> str:
+    """The op's name in reports; a pack that runs the load it absorbs says so."""
+    if work.transfers and work.transfers[0].operand == ABSORBED_LOAD:
+        return f"tt.load+{op.name}"
+    return op.name
 
 
 def _where(op) -> str:

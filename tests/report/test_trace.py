@@ -168,7 +168,7 @@ def test_op_args_carry_engine_shapes_ops_and_macs(run):
         assert 2 * r.macs == r.n and r.shapes.startswith("tensor<")
     loads = run.rows("select extract_arg(arg_set_id, 'args.bound') bound, "
                      "extract_arg(arg_set_id, 'args.bytes') bytes from slice "
-                     "where name glob 'tt.load @*'")
+                     "where name glob 'tt.load*'")   # plain, or run by a pack
     assert loads and all(r.bytes > 0 and r.bound in ("L1", "L2", "DRAM", "scratchpad")
                          for r in loads)
 

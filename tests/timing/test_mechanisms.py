@@ -165,7 +165,7 @@ def test_fifo_split_cost_difference_is_the_producers_extra_transfers():
     pad = load_arch("0xA064").scratchpad
     assert delta("tt.store", "fifo_attn.py:58:16") == pytest.approx(TILES * pad.latency_cycles)
     # The K-tile load runs as the pack that absorbs it: 24 K tiles, not 12.
-    assert delta("xsmt.pack", "fifo_attn.py:54:20") > 0
+    assert delta("tt.load+xsmt.pack", "fifo_attn.py:54:20") > 0
     assert delta("xsmt.mmt4d", "fifo_attn.py:56:21") == pytest.approx(0.0, abs=1e-6)
     only2 = sum(x["cycles"] for x in r2.op_stats
                 if not rows(r1, x["op"], x["where"]))
