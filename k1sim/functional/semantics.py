@@ -28,22 +28,22 @@ SEMANTICS: dict[str, Callable] = {}
 OP_WARNINGS: dict[str, Callable] = {}
 
 
-def semantic(*names: str):
-    """Register the decorated function as the semantics of the named ops."""
+def _register_in(table: dict, *names: str):
     def register(fn):
         for name in names:
-            SEMANTICS[name] = fn
+            table[name] = fn
         return fn
     return register
+
+
+def semantic(*names: str):
+    """Register the decorated function as the semantics of the named ops."""
+    return _register_in(SEMANTICS, *names)
 
 
 def op_warning(*names: str):
     """Register the decorated function as the value-independent warning of the named ops."""
-    def register(fn):
-        for name in names:
-            OP_WARNINGS[name] = fn
-        return fn
-    return register
+    return _register_in(OP_WARNINGS, *names)
 
 
 def dtype_of(t: T.Type) -> np.dtype:
