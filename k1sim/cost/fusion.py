@@ -22,16 +22,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from k1sim.cost.uses import Uses, defining_op, is_loop_carried
+from k1sim.cost.uses import SYNC_OPS, Uses, defining_op, is_loop_carried
 from k1sim.ir import types as T
 
 TRANSPOSED_PACK = (1, 0, 3, 2)
 ACC_ADDS = ("arith.addf", "arith.addi")
-
-
-_ORDERING = frozenset((
-    "tt.store", "xsmt.barrier_set_expect", "xsmt.global_mbarrier_init",
-    "xsmt_async.mbarrier_arrive", "xsmt_async.mbarrier_wait", "xsmt_async.mbarrier_release"))
+_ORDERING = SYNC_OPS | {"tt.store"}
 
 
 class Fused(NamedTuple):

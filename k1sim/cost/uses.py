@@ -17,6 +17,11 @@ _POINTER_DERIVING = frozenset((
     "tt.expand_dims", "tt.reshape", "tt.trans", "xsmt.subview", "xsmt.subview_pack",
     "xsmt.buffer_tensor_view"))
 _ALLOCS = ("xsmt.alloc", "xsmt.alloc_copies")
+# Ops that meet other threads: the timing model lets a thread's batched time pass before
+# them, and the fusions never move a load past them.
+SYNC_OPS = frozenset((
+    "xsmt_async.mbarrier_arrive", "xsmt_async.mbarrier_wait", "xsmt.barrier_set_expect",
+    "xsmt_async.mbarrier_release", "xsmt.global_mbarrier_init"))
 
 
 class Uses:

@@ -13,7 +13,7 @@ from collections import Counter
 
 from k1sim.cores import Core
 from k1sim.cost import Uses, decompose
-from k1sim.cost.uses import defining_op
+from k1sim.cost.uses import SYNC_OPS, defining_op
 from k1sim.cost.work import ABSORBED_LOAD
 from k1sim.functional.memory import BlockPtr, Pointer, Pointers
 from k1sim.memory import MemorySystem
@@ -78,9 +78,7 @@ class ArchTiming:
     """The seam's timing model (see ``k1sim.engine.interpreter``)."""
 
     # Ops that meet other threads: their thread's batched time passes first.
-    flush_before = frozenset({"xsmt_async.mbarrier_arrive", "xsmt_async.mbarrier_wait",
-                              "xsmt.barrier_set_expect", "xsmt_async.mbarrier_release",
-                              "xsmt.global_mbarrier_init"})
+    flush_before = SYNC_OPS
 
     def __init__(self, env, arch, func, num_threads: int):
         self.env = env
