@@ -44,14 +44,11 @@ def test_unknown_attribute_is_an_attribute_error():
         raise AssertionError("k1sim.no_such_name resolved")
 
 
-def _pyproject():
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["tool"]["setuptools"]
-
-
 def test_pyproject_lists_every_package():
-    listed = set(_pyproject()["packages"])
-    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "k1sim").rglob("__init__.py")}
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        listed = set(tomllib.load(f)["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts)
+               for p in (ROOT / "k1sim").rglob("__init__.py")}
     assert on_disk | {"k1sim.archs"} == listed
 
 
