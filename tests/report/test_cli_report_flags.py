@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from k1sim import cli_run
+from k1sim.cli.progress import Progress
 from k1sim.cli import main
 from k1sim.simulator import Simulator
 
@@ -111,7 +111,7 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(capsys):
 def test_progress_bar_on_a_terminal(monkeypatch, capsys):
     """On a tty, runs longer than the delay draw a bar and erase it when done."""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    monkeypatch.setattr(cli_run.Progress, "delay_s", 0.0)
+    monkeypatch.setattr(Progress, "delay_s", 0.0)
     assert main(["run", SPLIT_N, "--quiet"]) == 0
     captured = capsys.readouterr()
     assert "\rk1sim: [" in captured.err and "9/9 programs" in captured.err

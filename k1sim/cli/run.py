@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
+from k1sim.cli.exit_codes import ExitCode
+from k1sim.cli.progress import Progress
 from k1sim.errors import K1SimError
-
-EXIT_OK, EXIT_EXPECT, EXIT_INPUT, EXIT_FAULT = 0, 1, 2, 3
 
 
 def add_parser(sub) -> None:
@@ -106,7 +105,7 @@ def run(args) -> int:
             poison_alloc=args.poison_alloc, progress=progress)
     except RuntimeFault as e:
         print(str(e), file=sys.stderr)
-        return EXIT_FAULT
+        return ExitCode.FAULT
     finally:
         if progress is not None:
             progress.clear()
@@ -130,35 +129,7 @@ def run(args) -> int:
         from k1sim.report.trace import chrome_trace
         _write_text("--trace", args.trace, json.dumps(chrome_trace(result, sim.arch),
                                                        separators=(",", ":")) + "\n")
-    return EXIT_OK if result.passed else EXIT_EXPECT
-
-
-class Progress:
-    """``programs done/total`` on one stderr line, redrawn at most 10 times a second,
-    from the first second of a run on (short runs never show it)."""
-
-    delay_s = 1.0
-
-    def __init__(self):
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.start < self.delay_s or (now - self.last < 0.1 and done < total):
-            return
-        self.last, self.shown = now, True
-        width = 30
-        filled = width * done // total
-        sys.stderr.write(f"\rk1sim: [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total} programs")
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+    return ExitCode.OK if result.passed else ExitCode.CHECK_FAILED
 
 
 def _check_writable(flag: str, path: str | None) -> None:
