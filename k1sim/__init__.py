@@ -15,6 +15,7 @@ _LAZY = {
     "verify": ("k1sim.ir.verify", "verify"),
     "Builder": ("k1sim.ir.builder", "Builder"),
     "Simulator": ("k1sim.simulator", "Simulator"),
+    "RunOptions": ("k1sim.run_options", "RunOptions"),
     "load_arch": ("k1sim.arch", "load_arch"),
     "Arch": ("k1sim.arch", "Arch"),
     "RunResult": ("k1sim.engine.result", "RunResult"),

@@ -1,9 +1,9 @@
 """``Simulator(arch).execute(program) -> RunResult``: the public way to run a kernel.
 
-``execute`` reads the launch metadata of the file (FORMAT.md section 3), lets
-its arguments override it exactly as the CLI flags do, builds the memory image,
-runs every program on a SimPy model of the arch's threads, and checks the
-expects against the inputs.
+``execute`` resolves the launch once (``ir/launch.py``: the file's launch metadata,
+FORMAT.md section 3, with the ``RunOptions`` overrides applied exactly as the CLI flags
+do), builds the memory image, runs every program on a SimPy model of the arch's threads,
+and checks the expects against the inputs.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from k1sim.functional import expect as expect_mod
 from k1sim.functional.semantics import load_all
 from k1sim.ir import launch as meta
 from k1sim.ir.core import Module
+from k1sim.ir.launch import LaunchSpec
+from k1sim.run_options import RunOptions
 
 # Tolerances of an expect when neither the file nor the caller gives them, by
 # the output's element type: about what one rounding of that type allows.
@@ -50,66 +52,69 @@ class Simulator:
                 update={"freq_mhz": self.freq_mhz})
         return load_arch(str(arch), self.freq_mhz)
 
-    def execute(self, program, inputs=None, seed: int = 0, timing_only: bool = False,
-                grid=None, args=None, threads: int | None = None, kernel: str | None = None,
-                expects=None, rtol: float | None = None, atol: float | None = None,
-                poison_alloc: bool = False, progress=None) -> RunResult:
-        """Run ``program``; ``progress(done, total)``, when given, is called as each
-        program of the grid finishes (the CLI draws a progress bar with it)."""
-        module = _module(program)
-        func = meta.select_kernel(module, kernel)
-        kargs = meta.kernel_args(func)
-        warnings: list[str] = list(module.warnings)
-        arch = self._arch(module, warnings)
-        grid = _grid(grid) if grid is not None else meta.launch_grid(module)
-        n_threads = _threads(module, arch, threads)
-        _check_parallel_loops(func)
-        checks = _expects(module, kargs, expects)
-        values, allocs = build_arguments(kargs, dict(inputs or {}), dict(args or {}), seed,
-                                         timing_only, warnings)
+    def execute(self, program, options: RunOptions | None = None, **changes) -> RunResult:
+        """Run ``program`` (a Module, a Builder or a .xsmt path) with ``options`` (a
+        :class:`RunOptions`), changed by any ``RunOptions`` field given as a keyword:
+        ``execute(path, seed=1, timing_only=True)``."""
+        opts = (options or RunOptions()).with_changes(**changes)
+        spec = meta.resolve_launch(_module(program), kernel=opts.kernel, grid=opts.grid,
+                                   threads=opts.threads, expects=opts.expects,
+                                   rtol=opts.rtol, atol=opts.atol)
+        return self.launch(spec, opts)
+
+    def launch(self, spec: LaunchSpec, opts: RunOptions) -> RunResult:
+        """Run a resolved launch; only ``opts``' data and run fields are read here (the
+        launch overrides are already in ``spec``)."""
+        warnings: list[str] = list(spec.warnings)
+        arch = self._arch(spec, warnings)
+        n_threads = _threads(spec, arch)
+        _check_parallel_loops(spec.func)
+        checks = _expects(spec)
+        values, allocs = build_arguments(spec.args, dict(opts.inputs), dict(opts.args),
+                                         opts.seed, opts.timing_only, warnings)
         # Expects read the inputs as they were before the run wrote over them.
         before = {}
-        if checks and not timing_only:
+        if checks and not opts.timing_only:
             before = {name: a.data.reshape(a.shape).copy() for name, a in allocs.items()}
-            before.update({a.name: float(v) for a, v in zip(kargs, values) if not a.is_pointer})
+            before.update({a.name: float(v) for a, v in zip(spec.args, values)
+                           if not a.is_pointer})
 
         load_all()
         env = simpy.Environment()
-        timing = ArchTiming(env, arch, func, n_threads)
-        launch = Launch(env, arch, timing, grid, n_threads, timing_only, poison_alloc)
+        timing = ArchTiming(env, arch, spec.func, n_threads)
+        launch = Launch(env, arch, timing, spec.grid, n_threads, opts.timing_only,
+                        opts.poison_alloc)
         with np.errstate(all="ignore"):
-            run_kernel(launch, func, values, module.filename, progress)
+            run_kernel(launch, spec.func, values, spec.filename, opts.progress)
         warnings += list(launch.warnings.values())
 
         outputs = {name: None if a.data is None else a.data.reshape(a.shape)
                    for name, a in allocs.items()}
         results = []
-        if timing_only:
+        if opts.timing_only:
             if checks:
                 warnings.append(f"timing-only run: {len(checks)} expect(s) skipped")
         else:
             for e in checks:
-                out = outputs[e.name]
                 tol = DEFAULT_TOLERANCE.get(allocs[e.name].element, 0.0)
-                r_tol = _tolerance(rtol, module, "k1sim.rtol", tol)
-                a_tol = _tolerance(atol, module, "k1sim.atol", tol)
-                results.append(expect_mod.check(e, out, before, r_tol, a_tol))
-        return RunResult(kernel=func.prop("sym_name"), arch=arch.arch_id, arch_config=arch,
-                         grid=grid, threads=n_threads, cycles=math.ceil(env.now),
+                r_tol = tol if spec.rtol is None else spec.rtol
+                a_tol = tol if spec.atol is None else spec.atol
+                results.append(expect_mod.check(e, outputs[e.name], before, r_tol, a_tol))
+        return RunResult(kernel=spec.kernel, arch=arch.arch_id, arch_config=arch,
+                         grid=spec.grid, threads=n_threads, cycles=math.ceil(env.now),
                          freq_mhz=arch.freq_mhz,
                          outputs=outputs, expects=results, warnings=warnings,
-                         op_counts=dict(launch.counts), timing_only=timing_only, seed=seed,
-                         **timing.results(arch, n_threads))
+                         op_counts=dict(launch.counts), timing_only=opts.timing_only,
+                         seed=opts.seed, **timing.results(arch, n_threads))
 
-    def _arch(self, module: Module, warnings: list) -> Arch:
-        file_arch = module.attr("tt.arch_id")
+    def _arch(self, spec: LaunchSpec, warnings: list) -> Arch:
         if self.arch is None:
-            if file_arch is None:
-                raise K1SimError(f"{module.filename}: no arch: the file has no tt.arch_id; "
+            if spec.arch_id is None:
+                raise K1SimError(f"{spec.filename}: no arch: the file has no tt.arch_id; "
                                  "give one (--arch ID, or Simulator(arch))")
-            return self._load(file_arch)
-        if file_arch is not None and file_arch.lower() != self.arch.arch_id.lower():
-            warnings.append(f"{module.filename}: compiled for {file_arch} (tt.arch_id), "
+            return self._load(spec.arch_id)
+        if spec.arch_id is not None and spec.arch_id.lower() != self.arch.arch_id.lower():
+            warnings.append(f"{spec.filename}: compiled for {spec.arch_id} (tt.arch_id), "
                             f"running on {self.arch.arch_id}")
         return self.arch
 
@@ -127,26 +132,14 @@ def _module(program) -> Module:
                      "the path of a .xsmt file")
 
 
-def _grid(grid) -> tuple:
-    grid = tuple(grid) if isinstance(grid, (tuple, list)) else (grid,)
-    if not 1 <= len(grid) <= 3 or any(not isinstance(g, (int, np.integer)) or g <= 0
-                                      for g in grid):
-        raise K1SimError(f"grid must be 1 to 3 positive sizes, got {list(grid)}")
-    return tuple(int(g) for g in grid) + (1,) * (3 - len(grid))
-
-
-def _threads(module: Module, arch: Arch, threads) -> int:
-    source = "threads"
-    if threads is None:
-        threads, source = module.attr("tt.num_threads"), "tt.num_threads"
-    if threads is None:
+def _threads(spec: LaunchSpec, arch: Arch) -> int:
+    if spec.threads is None:
         return arch.cores
-    if not isinstance(threads, (int, np.integer)) or threads <= 0:
-        raise K1SimError(f"{source} must be a positive number of threads, got {threads}")
-    if threads > arch.cores:
-        raise K1SimError(f"{source} = {threads}, but {arch.arch_id} ({arch.core}) has "
-                         f"{arch.cores} cores; a stream binds one thread per core")
-    return int(threads)
+    if spec.threads > arch.cores:
+        raise K1SimError(f"{spec.threads_from} = {spec.threads}, but {arch.arch_id} "
+                         f"({arch.core}) has {arch.cores} cores; a stream binds one thread "
+                         "per core")
+    return spec.threads
 
 
 def _check_parallel_loops(func) -> None:
@@ -160,12 +153,10 @@ def _check_parallel_loops(func) -> None:
                                            "stream's threads are already taken by the outer one")
 
 
-def _expects(module: Module, kargs, given) -> list:
-    texts = given if given is not None else (module.attr("k1sim.expect") or ())
-    texts = [texts] if isinstance(texts, str) else list(texts)
-    pointers = {a.name for a in kargs if a.is_pointer}
+def _expects(spec: LaunchSpec) -> list:
+    pointers = {a.name for a in spec.args if a.is_pointer}
     out = []
-    for text in texts:
+    for text in spec.expects:
         e = expect_mod.parse_expect(text)
         if e.name not in pointers:
             raise K1SimError(f'expect "{text}": \'{e.name}\' is not a pointer argument; '
@@ -174,13 +165,4 @@ def _expects(module: Module, kargs, given) -> list:
     return out
 
 
-def _tolerance(given, module: Module, key: str, default: float) -> float:
-    value = given if given is not None else module.attr(key)
-    if value is None:
-        return default
-    if not float(value) >= 0:
-        raise K1SimError(f"{key.split('.')[-1]} must be >= 0, got {value}")
-    return float(value)
-
-
-__all__ = ["Simulator", "RunResult", "DEFAULT_TOLERANCE"]
+__all__ = ["Simulator", "RunOptions", "RunResult", "DEFAULT_TOLERANCE"]

@@ -18,28 +18,22 @@ def run(args) -> int:
     from k1sim.ir import launch
     from k1sim.ir.parser import parse_file
 
-    module = parse_file(args.file)
-    func = launch.select_kernel(module, args.kernel)
-    kargs = launch.kernel_args(func)
-    grid = launch.launch_grid(module)
-    for w in module.warnings:
+    spec = launch.resolve_launch(parse_file(args.file), kernel=args.kernel)
+    for w in spec.warnings:
         print(w, file=sys.stderr)
     print(f"{args.file}: ok")
-    print(f"kernel   {func.prop('sym_name')}")
-    arch = module.attr("tt.arch_id")
-    threads = module.attr("tt.num_threads")
-    print(f"arch     {arch or '(none: give --arch when running)'}")
-    print(f"threads  {threads if threads is not None else '(arch default)'}")
-    print(f"grid     {' x '.join(map(str, grid))}")
-    print(f"args     {len(kargs)}")
-    for a in kargs:
+    print(f"kernel   {spec.kernel}")
+    print(f"arch     {spec.arch_id or '(none: give --arch when running)'}")
+    print(f"threads  {spec.threads if spec.threads is not None else '(arch default)'}")
+    print(f"grid     {' x '.join(map(str, spec.grid))}")
+    print(f"args     {len(spec.args)}")
+    for a in spec.args:
         print(f"  {a.describe()}")
-    expects = module.attr("k1sim.expect") or ()
-    if expects:
+    if spec.expects:
         print("expect")
-        for e in expects:
+        for e in spec.expects:
             print(f"  {e}")
-    counts = launch.op_counts(func)
+    counts = launch.op_counts(spec.func)
     total = sum(counts.values())
     print(f"ops      {total}: " + ", ".join(f"{d} {n}" for d, n in counts.items()))
     return ExitCode.OK

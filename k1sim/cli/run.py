@@ -89,7 +89,7 @@ def _load_inputs(pairs) -> dict:
 def run(args) -> int:
     from k1sim.errors import RuntimeFault
     from k1sim.report.summary import one_line, summary
-    from k1sim.simulator import Simulator
+    from k1sim.simulator import RunOptions, Simulator
 
     for flag, path in (("--json", args.json), ("--csv", args.csv), ("--trace", args.trace),
                        ("--roofline", args.roofline)):
@@ -97,12 +97,12 @@ def run(args) -> int:
     progress = Progress() if sys.stderr.isatty() else None
     try:
         sim = Simulator(args.arch, args.freq_mhz)
-        result = sim.execute(
-            args.file, inputs=_load_inputs(args.input), seed=args.seed,
-            timing_only=args.timing_only, grid=args.grid,
-            args={n: _number(n, v) for n, v in args.arg}, threads=args.threads,
-            kernel=args.kernel, expects=args.expect, rtol=args.rtol, atol=args.atol,
-            poison_alloc=args.poison_alloc, progress=progress)
+        options = RunOptions(
+            kernel=args.kernel, grid=args.grid, threads=args.threads, expects=args.expect,
+            rtol=args.rtol, atol=args.atol, inputs=_load_inputs(args.input),
+            args={n: _number(n, v) for n, v in args.arg}, seed=args.seed,
+            timing_only=args.timing_only, poison_alloc=args.poison_alloc, progress=progress)
+        result = sim.execute(args.file, options)
     except RuntimeFault as e:
         print(str(e), file=sys.stderr)
         return ExitCode.FAULT

@@ -1,15 +1,18 @@
 """Launch metadata of a module (FORMAT.md section 3): the kernel, its arguments, the grid.
 
-Everything needed to run a file is in the file; these helpers read and check
-it so that ``k1sim check`` and the simulator agree on what a file means.
+Everything needed to run a file is in the file. :func:`resolve_launch` reads and checks
+all of it once, applies the caller's overrides (CLI flags, ``RunOptions``), and returns a
+:class:`LaunchSpec`; the simulator and ``k1sim check`` work from that spec and never go
+back to the module's attributes, so they agree on what a file means.
 """
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 
-from k1sim.errors import ParseError
+from k1sim.errors import K1SimError, ParseError
 from k1sim.ir import types as T
 from k1sim.ir.core import Module, Operation
 
@@ -103,6 +106,76 @@ def launch_grid(module: Module) -> tuple[int, int, int]:
         raise ParseError(f"k1sim.grid must be 1 to 3 positive sizes, got {grid}",
                          filename=module.filename, line=1, column=1)
     return tuple(grid) + (1,) * (3 - len(grid))
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """Everything a module says about its launch, with the caller's overrides applied.
+
+    ``arch_id`` is the file's ``tt.arch_id`` (None: the caller must choose an arch);
+    ``threads`` is the requested thread count, None for the arch's default, and
+    ``threads_from`` names where it came from for error messages; ``expects`` are the
+    texts of the checks; ``rtol`` / ``atol`` are None where neither the caller nor the
+    file sets them (the output's element type then decides)."""
+
+    func: Operation
+    kernel: str
+    filename: str
+    args: tuple[KernelArg, ...]
+    grid: tuple[int, int, int]
+    arch_id: str | None
+    threads: int | None
+    threads_from: str
+    expects: tuple[str, ...]
+    rtol: float | None
+    atol: float | None
+    warnings: tuple[str, ...]
+
+
+def resolve_launch(module: Module, *, kernel: str | None = None, grid=None,
+                   threads: int | None = None, expects=None, rtol: float | None = None,
+                   atol: float | None = None) -> LaunchSpec:
+    """The launch ``module`` describes; each keyword that is not None overrides the file."""
+    func = select_kernel(module, kernel)
+    threads_from = "threads"
+    if threads is None:
+        threads, threads_from = module.attr("tt.num_threads"), "tt.num_threads"
+    if threads is not None and (isinstance(threads, bool) or not _is_int(threads)
+                                or threads <= 0):
+        raise K1SimError(f"{threads_from} must be a positive number of threads, got {threads}")
+    texts = expects if expects is not None else (module.attr("k1sim.expect") or ())
+    return LaunchSpec(
+        func=func, kernel=func.prop("sym_name"), filename=module.filename,
+        args=tuple(kernel_args(func)),
+        grid=override_grid(grid) if grid is not None else launch_grid(module),
+        arch_id=module.attr("tt.arch_id"),
+        threads=None if threads is None else int(threads), threads_from=threads_from,
+        expects=(texts,) if isinstance(texts, str) else tuple(texts),
+        rtol=_tolerance("rtol", rtol if rtol is not None else module.attr("k1sim.rtol")),
+        atol=_tolerance("atol", atol if atol is not None else module.attr("k1sim.atol")),
+        warnings=tuple(module.warnings))
+
+
+def _is_int(value) -> bool:
+    # numpy integers register as numbers.Integral too: a caller may pass np.int64 sizes
+    return isinstance(value, numbers.Integral)
+
+
+def override_grid(grid) -> tuple[int, int, int]:
+    """A caller's grid (an int or 1 to 3 sizes), padded to three dimensions."""
+    grid = tuple(grid) if isinstance(grid, (tuple, list)) else (grid,)
+    if not 1 <= len(grid) <= 3 or any(isinstance(g, bool) or not _is_int(g) or g <= 0
+                                      for g in grid):
+        raise K1SimError(f"grid must be 1 to 3 positive sizes, got {list(grid)}")
+    return tuple(int(g) for g in grid) + (1,) * (3 - len(grid))
+
+
+def _tolerance(name: str, value) -> float | None:
+    if value is None:
+        return None
+    if not float(value) >= 0:
+        raise K1SimError(f"{name} must be >= 0, got {value}")
+    return float(value)
 
 
 def op_counts(func: Operation) -> dict[str, int]:

@@ -1,5 +1,7 @@
 """Launch metadata: kernel selection, argument attributes, grid (FORMAT.md section 3)."""
 
+import re
+
 import pytest
 
 import k1sim
@@ -80,3 +82,37 @@ def test_op_counts_per_dialect():
     module = k1sim.parse_file("kernels/mm_even_k.xsmt")
     counts = launch.op_counts(launch.select_kernel(module))
     assert counts == {"arith": 8, "tt": 12, "xsmt": 4}
+
+
+def test_resolve_launch_reads_the_file_and_applies_overrides():
+    text = _module('%c: !tt.ptr<f32> {k1sim.shape = array<i64: 4>}',
+                   'k1sim.grid = array<i32: 4, 2>, tt.num_threads = 2 : i32, '
+                   'tt.arch_id = "0xA03C", k1sim.expect = ["c = c"], k1sim.rtol = 0.5')
+    module = k1sim.parse(text, "k.xsmt")
+    spec = launch.resolve_launch(module)
+    assert (spec.kernel, spec.filename, spec.grid, spec.arch_id) == ("k", "k.xsmt", (4, 2, 1),
+                                                                      "0xA03C")
+    assert (spec.threads, spec.threads_from) == (2, "tt.num_threads")
+    assert (spec.expects, spec.rtol, spec.atol) == (("c = c",), 0.5, None)
+    assert [a.name for a in spec.args] == ["c"]
+    over = launch.resolve_launch(module, grid=3, threads=1, expects="c = 2 * c", rtol=0.0,
+                                 atol=1e-3)
+    assert (over.grid, over.threads, over.threads_from) == ((3, 1, 1), 1, "threads")
+    assert (over.expects, over.rtol, over.atol) == (("c = 2 * c",), 0.0, 1e-3)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"grid": (2, 0)}, "grid must be 1 to 3 positive sizes, got [2, 0]"),
+    ({"grid": (1, 1, 1, 1)}, "grid must be 1 to 3 positive sizes"),
+    ({"threads": 0}, "threads must be a positive number of threads, got 0"),
+    ({"rtol": -1.0}, "rtol must be >= 0, got -1.0"),
+])
+def test_resolve_launch_rejects_bad_overrides(override, message):
+    with pytest.raises(k1sim.K1SimError, match=re.escape(message)):
+        launch.resolve_launch(k1sim.parse(_module("")), **override)
+
+
+def test_a_file_thread_count_is_checked_where_it_is_read():
+    text = _module("", "tt.num_threads = 0 : i32")
+    with pytest.raises(k1sim.K1SimError, match="tt.num_threads must be a positive number"):
+        launch.resolve_launch(k1sim.parse(text))
