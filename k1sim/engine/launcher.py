@@ -9,6 +9,7 @@ is a deadlock, reported with every blocked thread and every barrier.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from k1sim.engine.interpreter import Interpreter, is_parallel
@@ -76,6 +77,6 @@ def deadlock(launch: Launch, not_started: int, filename: str) -> RuntimeFault:
         lines.append(f"  {not_started} program(s) never started: the threads that would run "
                      f"them are blocked{why}")
     blocked = sum(isinstance(c.blocked, tuple) for c in launch.contexts)
-    return RuntimeFault(f"deadlock at cycle {launch.env.now}: {blocked} thread(s) wait "
-                        "forever on a barrier", notes=lines, filename=filename)
+    return RuntimeFault(f"deadlock at cycle {math.ceil(launch.env.now)}: {blocked} thread(s) "
+                        "wait forever on a barrier", notes=lines, filename=filename)
 

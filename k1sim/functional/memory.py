@@ -186,7 +186,8 @@ def _box(p: BlockPtr, checked, what: str):
         lo, hi = min(n, max(0, -off)), max(0, min(n, bound - off))
         if d not in checked and (lo, hi) != (0, n):
             bad = off if lo else off + hi
-            raise MemoryFault(f"{what} index {bad} on dim {d} is outside the bounds "
+            raise MemoryFault(f"memory fault from an out-of-bounds {what}: index {bad} "
+                              f"on dim {d} is outside the bounds "
                               f"[0, {bound}) and dim {d} is not boundary-checked "
                               f"(boundaryCheck = {sorted(checked)})")
         box.append(slice(lo, max(lo, hi)))
@@ -224,14 +225,15 @@ def _check_in_allocation(alloc: Allocation, addr: np.ndarray, what: str) -> None
     outside = (addr < 0) | (addr >= alloc.size)
     if outside.any():
         bad = int(addr[outside][0])
-        raise MemoryFault(f"{what} element {bad} of {alloc.describe()}, outside "
+        raise MemoryFault(f"memory fault from an out-of-bounds {what}: element {bad} "
+                          f"of {alloc.describe()}, outside "
                           f"[0, {alloc.size})")
 
 
 def read_block(p: BlockPtr, checked=(), padding_nan=False):
     """``tt.load`` of a block pointer: out-of-bounds elements on checked dims read
     zero (NaN with ``padding_nan``); None in a timing-only run."""
-    box, start = _box(p, set(checked), "load reads")
+    box, start = _box(p, set(checked), "load")
     data = p.alloc.data
     if data is None:
         return None
@@ -244,7 +246,7 @@ def read_block(p: BlockPtr, checked=(), padding_nan=False):
 
 def write_block(p: BlockPtr, value, checked=()) -> None:
     """``tt.store`` to a block pointer: writes the in-bounds elements."""
-    box, start = _box(p, set(checked), "store writes")
+    box, start = _box(p, set(checked), "store")
     if p.alloc.data is None or value is None or start is None:
         return
     part = np.broadcast_to(np.asarray(value), p.block)[box]
@@ -268,7 +270,7 @@ def _lanes(ptrs, mask):
 def gather(ptrs, mask=None, other=None):
     """``tt.load`` of a pointer or tensor of pointers; masked-off lanes read ``other``."""
     offsets, live = _lanes(ptrs, mask)
-    _check_in_allocation(ptrs.alloc, offsets[live], "load reads")
+    _check_in_allocation(ptrs.alloc, offsets[live], "load")
     data = ptrs.alloc.data
     if data is None:
         return None
@@ -282,7 +284,7 @@ def gather(ptrs, mask=None, other=None):
 def scatter(ptrs, value, mask=None) -> None:
     """``tt.store`` through a pointer or tensor of pointers; masked-off lanes are not written."""
     offsets, live = _lanes(ptrs, mask)
-    _check_in_allocation(ptrs.alloc, offsets[live], "store writes")
+    _check_in_allocation(ptrs.alloc, offsets[live], "store")
     if ptrs.alloc.data is not None and value is not None:
         value = np.broadcast_to(np.asarray(value), offsets.shape)
         ptrs.alloc.data[offsets[live]] = value[live]

@@ -53,7 +53,7 @@ class Builder:
     """A module under construction: launch attributes (FORMAT.md section 3) and kernels."""
 
     def __init__(self, arch: str | None = None, num_threads: int | None = None, grid=None, *,
-                 name: str | None = None, locations: bool = False):
+                 name: str | None = None, locations: bool = True):
         attrs = {}
         if arch is not None:
             attrs["tt.arch_id"] = A.StringAttr(arch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from k1sim.ir.core import Value
+from k1sim.ir.lexer import EOF
 from k1sim.ir.syntax import TokenStream
 
 
@@ -57,7 +58,12 @@ class OperandSyntax(TokenStream):
     def operand_list(self) -> list[Value]:
         """values ::= value (',' value)*"""
         out = [self.operand()]
-        while self.texts[self.i] == "," and self.kinds[self.i + 1] == "value":
+        while self.texts[self.i] == ",":
+            if self.kinds[self.i + 1] == EOF:
+                # A file cut off after a comma: the error belongs at its end, not at the comma.
+                raise self.error("unexpected end of file in the operand list", self.i + 1)
+            if self.kinds[self.i + 1] != "value":
+                break
             self.i += 1
             out.append(self.operand())
         return out

@@ -29,12 +29,13 @@ def op_rows(result) -> list[dict]:
 
 
 def to_csv(result) -> str:
-    """The per-op rows as CSV text with a header; cycles are exact (Python's repr)."""
+    """The per-op rows as CSV text with a header; cycles rounded to whole cycles (the
+    JSON's ``op_stats`` keeps the exact values)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in op_rows(result):
-        writer.writerow([r["op"], r["where"], r["count"], repr(float(r["cycles"])),
+        writer.writerow([r["op"], r["where"], r["count"], round(r["cycles"]),
                          f"{r['share']:.6f}", r["bound"]])
     return out.getvalue()
 

@@ -1,5 +1,7 @@
 """Runtime faults: memory faults, capacity, deadlocks (FORMAT.md 4.2-4.4, section 7)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -29,14 +31,14 @@ def test_unchecked_out_of_bounds_dim_is_a_memory_fault():
         Simulator().execute(module(BLOCK_LOAD.format(off=6, checked="1"), XY))
     f = e.value
     assert (f.filename, f.line, f.column) == ("k.xsmt", 9, 5)
-    assert "load reads index 8 on dim 0 is outside the bounds [0, 8) and dim 0 is not " \
+    assert "memory fault from an out-of-bounds load: index 8 on dim 0 is outside the bounds [0, 8) and dim 0 is not " \
            "boundary-checked (boundaryCheck = [1])" in f.message
     assert "on thread 0, program (0, 0, 0)" in str(f)
 
 
 def test_in_bounds_element_outside_the_allocation_is_a_memory_fault():
     # The block pointer claims 8 rows of a tensor that has only 4.
-    with pytest.raises(RuntimeFault, match=r"load reads element 32 of 'x' \(global, 4x8 f32, "
+    with pytest.raises(RuntimeFault, match=r"memory fault from an out-of-bounds load: element 32 of 'x' \(global, 4x8 f32, "
                                            r"32 elements\), outside \[0, 32\)"):
         Simulator().execute(module(BLOCK_LOAD.format(off=2, checked="0, 1"),
                                    ptr("x", [4, 8]) + ", " + ptr("y", [8, 8])))
@@ -64,7 +66,7 @@ def test_masked_gather_reads_other_and_masked_scatter_skips():
 
 def test_unmasked_gather_outside_the_allocation_is_a_memory_fault():
     m = module(GATHER.format(n=5, load="%xp"), ptr("x", [5]) + ", " + ptr("y", [8]))
-    with pytest.raises(RuntimeFault, match=r"load reads element 5 of 'x' .*outside \[0, 5\)"):
+    with pytest.raises(RuntimeFault, match=r"memory fault from an out-of-bounds load: element 5 of 'x' .*outside \[0, 5\)"):
         Simulator().execute(m)
 
 
@@ -132,6 +134,8 @@ def test_deadlock_names_blocked_threads_and_barriers():
         Simulator().execute(module(DEADLOCK, ptr("y", [1])))
     text = str(e.value)
     assert "deadlock at cycle" in text and "2 thread(s) wait forever on a barrier" in text
+    # A whole cycle, not the float the event clock stopped at (25.999999999999996).
+    assert re.search(r"deadlock at cycle \d+: ", text)
     for t in (1, 2):
         assert (f"thread {t}, program (0, 0, 0): blocked in xsmt_async.mbarrier_wait at "
                 "k.xsmt:17:9, waiting for phase 1 of barrier #0") in text

@@ -41,7 +41,7 @@ def test_timing_only_still_finds_memory_faults_of_addresses():
     with pytest.raises(RuntimeFault, match="dim 0 is not boundary-checked"):
         Simulator().execute(module(BLOCK_LOAD.format(off=6, checked="1"), XY),
                             timing_only=True)
-    with pytest.raises(RuntimeFault, match="load reads element 5 of 'x'"):
+    with pytest.raises(RuntimeFault, match="memory fault from an out-of-bounds load: element 5 of 'x'"):
         Simulator().execute(module(GATHER.format(n=5, load="%xp"),
                                    ptr("x", [5]) + ", " + ptr("y", [8])), timing_only=True)
 

@@ -259,3 +259,16 @@ def test_locations_name_the_python_lines():
     assert one(m, "scf.for").loc.line == line + 1
     assert f'loc("{__file__}":{line}:' in m.to_text()
     assert_round_trips(m)
+
+
+def test_built_kernels_record_python_lines_by_default():
+    # Without locations the summary's `where` column repeated the op name and warnings
+    # said <built>; the default now records the builder's lines.
+    b = Builder()
+    with b.kernel("located") as k:
+        line = inspect.currentframe().f_lineno + 1
+        x = k.arg("x", ptr(f32), shape=(16,))
+        k.store(k.addptr(x, k.make_range(0, 16)), 1.0)
+    assert one(b.module, "tt.store").loc.file == __file__
+    assert f'loc("{__file__}":{line + 1}:' in b.module.to_text()
+    assert "loc(" not in Builder(locations=False).module.to_text()

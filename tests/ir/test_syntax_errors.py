@@ -242,3 +242,14 @@ def test_unknown_tt_dot_option_is_an_error_at_the_option():
     assert "unknown tt.dot option 'fastAcc'" in info.value.message
     assert "inputPrecision" in info.value.message
     assert (info.value.line, info.value.column) == (2, 27)
+
+
+@pytest.mark.parametrize("tail", ["", "\n", "  // cut here\n"])
+def test_file_cut_off_in_an_operand_list_errs_at_its_end(tail):
+    # Truncated in the middle of a pack's offsets: the comma is fine, the end of file is not.
+    text = ("tt.func public @k(%a: i32) {\n  %c0_i32 = arith.constant 0 : i32\n"
+            "  %1 = xsmt.pack %a, [%c0_i32," + tail)
+    e = error_of(text)
+    assert e.message == "unexpected end of file in the operand list"
+    lines = text.split("\n")
+    assert (e.line, e.column) == ((3, len(lines[2]) + 1) if tail == "" else (4, len(lines[3]) + 1))

@@ -71,8 +71,10 @@ def test_csv_rows_add_up_to_op_stats(tmp_path, capsys):
     result = Simulator().execute(SPLIT_N)
     assert list(rows[0]) == ["op", "where", "count", "cycles", "share", "bound"]
     assert len(rows) == len(result.op_stats)
-    assert sum(float(r["cycles"]) for r in rows) == pytest.approx(
-        sum(s["cycles"] for s in result.op_stats), rel=1e-12)
+    # Whole cycles (no 7680.000000000002), each within half a cycle of the exact value.
+    assert all(r["cycles"].isdigit() for r in rows)
+    exact = sorted(s["cycles"] for s in result.op_stats)
+    assert all(abs(int(r) - e) <= 0.5 for r, e in zip(sorted(int(r["cycles"]) for r in rows), exact))
     assert sum(float(r["share"]) for r in rows) == pytest.approx(1.0, abs=1e-4)
     first = result.op_stats[0]
     assert (rows[0]["op"], rows[0]["where"], int(rows[0]["count"]), rows[0]["bound"]) == \
