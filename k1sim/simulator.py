@@ -86,7 +86,7 @@ class Simulator:
                         opts.poison_alloc)
         with np.errstate(all="ignore"):
             run_kernel(launch, spec.func, values, spec.filename, opts.progress)
-        warnings += list(launch.warnings.values())
+        warnings += list(launch.warnings.values()) + timing.trace_warnings()
 
         outputs = {name: None if a.data is None else a.data.reshape(a.shape)
                    for name, a in allocs.items()}

@@ -16,7 +16,7 @@ from k1sim.cost import Uses, decompose
 from k1sim.cost.uses import SYNC_OPS, defining_op
 from k1sim.cost.work import ABSORBED_LOAD
 from k1sim.functional.memory import BlockPtr, Pointer, Pointers
-from k1sim.memory import MemorySystem
+from k1sim.memory import MemorySystem, TraceLog
 
 
 def block_key(value):
@@ -88,7 +88,7 @@ class ArchTiming:
         self.cores = [Core(env, arch, i, self.memory) for i in range(num_threads)]
         self.ops = Counter()
         self.op_stats: dict[int, OpStats] = {}
-        self.trace: list[tuple] = []
+        self.trace: TraceLog = TraceLog()  # the first op events; memory bounded in grid size
         self.wait_cycles = Counter()
         self.pending = [0.0] * num_threads  # compute time each thread has run ahead
         # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
@@ -173,6 +173,17 @@ class ArchTiming:
                 "links": {link.name: {**link.stats(), "trace": list(link.trace)}
                           for link in self.memory.links},
                 "op_stats": rows, "trace": list(self.trace)}
+
+    def trace_warnings(self) -> list[str]:
+        """What a run says when its timeline keeps only the first events."""
+        out = []
+        for name, log in [("op", self.trace)] + [(f"{link.name} transfer", link.trace)
+                                                 for link in self.memory.links]:
+            if log.dropped:
+                out.append(f"the trace keeps the first {len(log):,} {name} events of "
+                           f"{log.total:,}; the timeline (--trace) ends there, every total "
+                           "counts them all")
+        return out
 
     def waited(self, ctx, op, start, end) -> None:
         self.wait_cycles[ctx.thread] += end - start

@@ -14,7 +14,8 @@ from k1sim.functional.errors import FunctionalError
 
 
 class Barrier:
-    __slots__ = ("env", "label", "where", "phase", "count", "expect", "waiters", "released")
+    __slots__ = ("env", "label", "where", "phase", "count", "expect", "waiters", "released",
+                 "__weakref__")
 
     def __init__(self, env, label: str, where: str, flag: int, arrive: int, expect: int):
         self.env = env

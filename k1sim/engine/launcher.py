@@ -10,16 +10,17 @@ is a deadlock, reported with every blocked thread and every barrier.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections.abc import Iterator
 
 from k1sim.engine.interpreter import Interpreter, is_parallel
 from k1sim.engine.state import Launch, ThreadCtx, op_where
 from k1sim.errors import K1SimError, RuntimeFault
 
 
-def programs(grid) -> list[tuple]:
-    """Program ids in launch order: x fastest."""
-    return [(x, y, z) for z in range(grid[2]) for y in range(grid[1]) for x in range(grid[0])]
+def programs(grid) -> Iterator[tuple]:
+    """Program ids in launch order, x fastest, made as threads take them: a grid of
+    billions of programs costs no memory before it runs."""
+    return ((x, y, z) for z in range(grid[2]) for y in range(grid[1]) for x in range(grid[0]))
 
 
 def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=None) -> None:
@@ -28,9 +29,10 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=N
     interp = Interpreter(launch)
     body = func.regions[0].block
     env = launch.env
-    queue = deque(programs(launch.grid))
+    total = math.prod(launch.grid)
+    queue = programs(launch.grid)
     parallel = any(is_parallel(op) for op in func.walk())
-    total, done = len(queue), 0
+    started = done = 0
 
     def run_program(thread: int, pid: tuple):
         nonlocal done
@@ -44,10 +46,12 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=N
             progress(done, total)
 
     def stream_thread(thread: int):
-        while queue:
-            yield from run_program(thread, queue.popleft())
+        nonlocal started
+        for pid in queue:
+            started += 1
+            yield from run_program(thread, pid)
 
-    n = 1 if parallel else min(launch.num_threads, len(queue))
+    n = 1 if parallel else min(launch.num_threads, total)
     procs = [env.process(stream_thread(t)) for t in range(n)]
     try:
         env.run()
@@ -57,26 +61,26 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=N
         while isinstance(e.__cause__, type(e)):
             e = e.__cause__
         raise e from None
-    if any(p.is_alive for p in procs) or queue:
-        raise deadlock(launch, len(queue), filename)
+    if any(p.is_alive for p in procs) or started < total:
+        raise deadlock(launch, total - started, filename)
 
 
 def deadlock(launch: Launch, not_started: int, filename: str) -> RuntimeFault:
     lines = []
-    for ctx in launch.contexts:
+    for ctx in launch.contexts.values():
         if isinstance(ctx.blocked, tuple):
             op, bar, parity = ctx.blocked
             lines.append(f"  {ctx.describe()}: blocked in {op.name} at {op_where(op)}, "
                          f"waiting for phase {parity} of {bar.label}")
         elif ctx.blocked:
             lines.append(f"  {ctx.describe()}: {ctx.blocked}")
-    lines += [f"  {b.describe()}" for b in launch.barriers]
+    lines += [f"  {b.describe()}" for b in launch.barriers.values()]
     if not_started:
         why = " (a global barrier only works between programs resident at the same time)" \
             if launch.global_barriers else ""
         lines.append(f"  {not_started} program(s) never started: the threads that would run "
                      f"them are blocked{why}")
-    blocked = sum(isinstance(c.blocked, tuple) for c in launch.contexts)
+    blocked = sum(isinstance(c.blocked, tuple) for c in launch.contexts.values())
     return RuntimeFault(f"deadlock at cycle {math.ceil(launch.env.now)}: {blocked} thread(s) "
                         "wait forever on a barrier", notes=lines, filename=filename)
 

@@ -7,6 +7,8 @@ barriers).
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from collections import Counter
 
 import numpy as np
@@ -39,11 +41,16 @@ class Launch:
         self.timing_only = timing_only
         self.poison_alloc = poison_alloc
         self.warnings: dict[tuple, str] = {}
-        self.barriers: list[Barrier] = []
+        # Live barriers, oldest first, for the deadlock report (weak, like ``contexts``).
+        self.barriers: weakref.WeakValueDictionary[int, Barrier] = weakref.WeakValueDictionary()
+        self._barrier_ids = itertools.count()
         self.global_barriers: dict[int, Barrier] = {}
         self.live_bytes: Counter = Counter()
         self.counts: Counter = Counter()
-        self.contexts: list[ThreadCtx] = []
+        # Live thread contexts, oldest first, for the deadlock report. Weak: a finished
+        # program's context goes away, so memory does not grow with the grid.
+        self.contexts: weakref.WeakValueDictionary[int, ThreadCtx] = weakref.WeakValueDictionary()
+        self._context_ids = itertools.count()
 
     def warn(self, op, message: str) -> None:
         key = (id(op), message)
@@ -51,8 +58,9 @@ class Launch:
             self.warnings[key] = f"{op_where(op)}: warning: {message}"
 
     def new_barrier(self, op, flag, arrive, expect) -> Barrier:
-        b = Barrier(self.env, f"barrier #{len(self.barriers)}", op_where(op), flag, arrive, expect)
-        self.barriers.append(b)
+        n = next(self._barrier_ids)
+        b = Barrier(self.env, f"barrier #{n}", op_where(op), flag, arrive, expect)
+        self.barriers[n] = b
         return b
 
     def global_barrier(self, op, ident: int) -> Barrier:
@@ -100,7 +108,7 @@ def _kib(n: int) -> str:
 class ThreadCtx:
     """One hardware thread running one program (or its share of a parallel loop)."""
 
-    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked")
+    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked", "__weakref__")
 
     def __init__(self, launch: Launch, thread: int, program_id: tuple, program_allocs: list):
         self.launch = launch
@@ -108,7 +116,7 @@ class ThreadCtx:
         self.program_id = program_id
         self.program_allocs = program_allocs
         self.blocked = None  # what this thread waits for, for the deadlock report
-        launch.contexts.append(self)
+        launch.contexts[next(launch._context_ids)] = self
 
     @property
     def grid(self) -> tuple:

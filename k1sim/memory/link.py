@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from k1sim.memory.trace_log import TraceLog
+
 # A transfer left with less than this fraction of its bytes when another finishes is
 # finishing at the same instant (float rounding), not a separate event.
 _SAME_INSTANT = 1e-9
@@ -54,7 +56,7 @@ class FairShareLink:
         self.name = name
         self.bytes = 0
         self.busy_cycles = 0.0
-        self.trace: list[tuple[float, float, int, object]] = []
+        self.trace: TraceLog = TraceLog()  # (start, end, nbytes, owner); the first ones
         self._active: list[_Flow] = []   # arrival order, so ties resolve the same every run
         self._last = env.now
         self._version = 0
@@ -82,7 +84,7 @@ class FairShareLink:
 
     def stats(self) -> dict:
         return {"bytes": self.bytes, "busy_cycles": self.busy_cycles,
-                "transfers": len(self.trace), "bw_bytes_per_cycle": self.bytes_per_cycle}
+                "transfers": self.trace.total, "bw_bytes_per_cycle": self.bytes_per_cycle}
 
     def _advance(self) -> None:
         """Credit every transfer with the bytes it moved since the last change."""
