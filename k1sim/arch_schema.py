@@ -159,6 +159,22 @@ class Dram(Section):
     latency_ns: PosFloat
 
 
+class WriteBuffer(Section):
+    """Stores retire into it; the thread stalls only when it is full."""
+    entries: PosInt                    # line-sized entries per core
+    drain_bytes_per_cycle: PosFloat    # into L1 (and, for lines that miss, the RFO below)
+    write_allocate: StrictBool         # a store miss brings the line into L1
+    full_line_writes_skip_rfo: StrictBool   # a store covering whole lines reads nothing
+
+
+class Prefetcher(Section):
+    """A per-core stream prefetcher (``k1sim.memory.prefetch``); degree 0 = none."""
+    degree_lines: NonNegInt            # extra lines kept in flight ahead of a trained stream
+    distance_lines: NonNegInt          # how far past the last miss a continuation may start
+    train_misses: PosInt               # sequential transfers before the stream is trained
+    streams: PosInt                    # streams tracked at once (LRU)
+
+
 class Arch(Section):
     """One arch: a SoC's cluster(s) of identical cores. ``provenance`` maps each fact's
     dotted path to ("sourced" | "assumed" | "overridden", where it comes from or why)."""
@@ -179,6 +195,8 @@ class Arch(Section):
     scratchpad: Scratchpad
     dram: Dram
     outstanding_misses: PosInt         # per core
+    write_buffer: WriteBuffer
+    prefetcher: Prefetcher
     legal_micro_tiles: _table(MicroTiles)   # FlagGems LEGAL_CONFIGS (M, K, N)
 
     _provenance: FrozenDict = PrivateAttr(default_factory=FrozenDict)

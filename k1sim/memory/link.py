@@ -62,25 +62,26 @@ class FairShareLink:
         self._version = 0
         self._target: _Flow | None = None
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._active)
-
     def transfer(self, nbytes: int, cap: float | None = None, owner=None):
-        """Move ``nbytes`` (``yield from``); returns when the last byte has arrived.
+        """Move ``nbytes`` (``yield from``); returns when the last byte has arrived."""
+        if nbytes > 0:
+            yield self.start(nbytes, cap, owner)
+
+    def start(self, nbytes: int, cap: float | None = None, owner=None):
+        """Start moving ``nbytes`` now; returns the event of the last byte's arrival.
 
         ``cap`` (bytes/cycle) bounds this transfer's rate, shared with the owner's other
         capped transfers; None = only the fair share bounds it.
         """
         if nbytes <= 0:
-            return
+            return self.env.timeout(0)
         if cap is not None and not cap > 0:
             raise ValueError(f"link {self.name!r}: cap must be > 0, got {cap}")
         self._advance()
         flow = _Flow(nbytes, cap, owner, self.env.now, self.env.event())
         self._active.append(flow)
         self._reschedule()
-        yield flow.done
+        return flow.done
 
     def stats(self) -> dict:
         return {"bytes": self.bytes, "busy_cycles": self.busy_cycles,

@@ -1,24 +1,54 @@
-"""The memory hierarchy one K1/K3 SoC offers its cores, timed per block transfer.
+"""The memory hierarchy one K1/K3 SoC offers its cores, timed per transfer.
 
-Each core has an L1 D cache and, on A60/A100, a local scratchpad (TCM) behind its own
-port. The cores of a cluster share an L2 and its bandwidth; every core of the SoC shares
-the DRAM channel. A ``global`` access looks the block up in L1, then the cluster's L2,
-then goes to DRAM, and fills L2 and L1 on the way back (writes allocate the same way:
-the caches are write-back, and dirty evictions are not charged). A ``local`` buffer
-lives in the scratchpad, or in the L2 share the runtime locks when there is none.
-``fragment`` values are registers and cost nothing here.
+Each core has an L1 D cache, a write buffer, a stream prefetcher and, on A60/A100, a
+local scratchpad (TCM) behind its own port. The cores of a cluster share an L2 and its
+bandwidth; every core of the SoC shares the DRAM channel. ``fragment`` values are
+registers and cost nothing here. A ``local`` buffer lives in the scratchpad, or in the
+L2 share the runtime locks when there is none.
 
-One in-order core keeps only ``outstanding_misses`` lines in flight, so it cannot pull
-more than ``misses * line / latency`` from DRAM: that cap, not the channel's peak,
-bounds a single core; several cores together approach the peak.
+The API a core uses (each call returns a SimPy event; nothing blocks the caller):
+
+* ``load(core, access) -> Event`` fires when the data of ``access`` (an ``Access``:
+  allocation, scope, base / shape / strides) have arrived. The load looks its lines up
+  in L1, the misses in the cluster's L2, the rest in DRAM, all at once: the request
+  pays each level's latency once, overlapped with its bandwidth (``max(latency, bytes
+  / share)``, never their sum), and independent loads in flight overlap, their DRAM
+  misses sharing the core's ``outstanding_misses`` lines in flight (Little's law: at
+  most ``misses * line / latency`` bytes per cycle). A consumer that waits for the
+  event, then issues the next load, pays the latency once per link of its chain.
+* ``store(core, access) -> Event`` fires when the write buffer accepts the store;
+  the buffer drains into L1 behind the thread (``k1sim.memory.write_buffer``).
+  Write-allocate per the arch's ``write_buffer`` policy: a store miss reads the line
+  first (read-for-ownership) unless the store covers it whole and the core skips RFO
+  for full lines. Written lines are dirty.
+* ``flush(core) -> Event``: at the end of a kernel, drain the write buffer and write
+  every dirty line of the core's L1, then of its cluster's L2, back to DRAM.
+* ``counters()``: hits and misses per cache level (lines), bytes written back per
+  level (evictions and the end flush apart), RFO bytes, prefetched lines and write
+  buffer stalls, for RunResult.
+
+Caches hold line sets (``k1sim.memory.cache``): overlapping windows share lines,
+strided and column windows touch the lines they really touch, a transfer larger than
+a cache streams through it. A dirty line evicted from L1 is written to L2, one evicted
+from L2 to DRAM, as part of the access that evicted it (a small victim buffer).
+
+``access(core, key, nbytes, scope, write)`` is the previous, blocking, block-granular
+path (``yield from``), kept until the cores move to the event API: it touches its own
+block caches and the same links.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
+from k1sim.memory.access import Access
+from k1sim.memory.cache import LineCache
+from k1sim.memory.lines import overlap
+from k1sim.memory.lines import size as size_of
 from k1sim.memory.link import FairShareLink
 from k1sim.memory.lru import BlockLRU
+from k1sim.memory.prefetch import StreamPrefetcher
+from k1sim.memory.write_buffer import WriteBuffer
 
 LEVELS = ("L1", "L2", "DRAM", "scratchpad")
 
@@ -49,6 +79,27 @@ class MemorySystem:
                              for c in range(cores)] if pad.size_kib > 0 else [])
         self.bytes_by_level = dict.fromkeys(LEVELS, 0)
         self._fills: dict[tuple, list] = {}   # (level, index, key) in flight -> waiters
+        self._init_lines(arch, cores)
+
+    def _init_lines(self, arch, cores: int) -> None:
+        line = self.line_bytes = arch.l1.line_bytes
+        self.l1_lines = [LineCache(arch.l1.size_kib * 1024 // line) for _ in range(cores)]
+        self.l2_lines = [LineCache(arch.l2.size_kib_per_cluster * 1024 // line)
+                         for _ in range(arch.clusters)]
+        wb, pf = arch.write_buffer, arch.prefetcher
+        self.write_buffers = [WriteBuffer(self.env, wb.entries, line, wb.drain_bytes_per_cycle)
+                              for _ in range(cores)]
+        self.prefetchers = [StreamPrefetcher(pf.degree_lines, pf.distance_lines,
+                                             pf.train_misses, pf.streams) for _ in range(cores)]
+        self.stream_dram_bytes_per_cycle = min(
+            self.dram.bytes_per_cycle,
+            (arch.outstanding_misses + pf.degree_lines) * line / self.dram_latency_cycles)
+        self.hits = {"L1": 0, "L2": 0}
+        self.misses = {"L1": 0, "L2": 0}
+        self.written_back = {"L2": 0, "DRAM": 0}     # dirty evictions
+        self.flushed = {"L2": 0, "DRAM": 0}          # the end-of-kernel flush
+        self.rfo_bytes = 0
+        self._inflight: dict[tuple, list] = {}       # (cluster, alloc) -> [(rects, event)]
 
     @property
     def links(self) -> list[FairShareLink]:
@@ -71,19 +122,192 @@ class MemorySystem:
         self.bytes_by_level[level] += nbytes
         return level
 
+    # -- the event API (see the module docstring) ------------------------------------
+
+    def load(self, core: int, access: Access):
+        """The event of ``access``'s data arriving at ``core``."""
+        if access.scope == "fragment" or access.nbytes <= 0:
+            return self.env.timeout(0)
+        if access.scope == "local":
+            return self._local_event(core, access.nbytes)
+        return self._load(core, access)
+
+    def store(self, core: int, access: Access):
+        """The event of ``access``'s store being accepted by ``core``'s write buffer."""
+        if access.scope == "fragment" or access.nbytes <= 0:
+            return self.env.timeout(0)
+        if access.scope == "local":
+            return self._local_event(core, access.nbytes)
+        return self.write_buffers[core].store(access.nbytes,
+                                              lambda: self._drain(core, access))
+
+    def flush(self, core: int):
+        """The event of ``core``'s write buffer drained and its dirty lines written back
+        to DRAM (through its cluster's L2)."""
+        return self.env.process(self._flush(core))
+
+    def counters(self) -> dict:
+        """What RunResult reports of the caches: hits and misses per level (lines),
+        bytes written back per level, by eviction and by the end flush, RFO bytes,
+        lines served by trained prefetch streams, write-buffer stall cycles per core."""
+        return {"hits": dict(self.hits), "misses": dict(self.misses),
+                "written_back": dict(self.written_back), "flushed": dict(self.flushed),
+                "rfo_bytes": self.rfo_bytes,
+                "prefetched_lines": sum(p.lines for p in self.prefetchers),
+                "write_buffer_stall_cycles": {c: wb.stall_cycles for c, wb
+                                              in enumerate(self.write_buffers)}}
+
+    def _load(self, core, access):
+        fp = access.footprint(self.line_bytes)
+        hits, victims = self.l1_lines[core].access(access.alloc, fp.rects, write=False)
+        self._count("L1", hits, fp.lines - hits)
+        self.bytes_by_level["L1"] += hits * self.line_bytes
+        l1 = self.arch.l1
+        waits = [self.env.timeout(max(l1.latency_cycles, access.nbytes / l1.bw_bytes_per_cycle))]
+        if fp.lines > hits:
+            waits += self._fetch(core, access.alloc, fp, fp.lines - hits)
+        if victims:
+            waits.append(self.env.process(self._write_back(core, victims)))
+        return self._all(waits)
+
+    def _drain(self, core, access):
+        """A store's work after the write buffer (allocate with RFO, or write through
+        to L2): the events it waits for."""
+        fp, policy = access.footprint(self.line_bytes), self.arch.write_buffer
+        l1 = self.l1_lines[core]
+        if not policy.write_allocate and l1.resident(access.alloc, fp.rects) < fp.lines:
+            self._count("L1", 0, fp.lines)           # a miss goes to L2 without allocating
+            through = [(access.alloc, r, size_of(r)) for r in fp.rects]
+            return [self.env.process(self._write_back(core, through))]
+        hits, victims = l1.access(access.alloc, fp.rects, write=True)
+        self._count("L1", hits, fp.lines - hits)
+        misses = fp.lines - hits
+        rfo = min(misses, fp.partial_lines) if policy.full_line_writes_skip_rfo else misses
+        waits = []
+        if rfo:
+            self.rfo_bytes += rfo * self.line_bytes
+            waits += self._fetch(core, access.alloc, fp, rfo)
+        if victims:
+            waits.append(self.env.process(self._write_back(core, victims)))
+        return waits
+
+    def _fetch(self, core, alloc, fp, lines) -> list:
+        """Bring ``lines`` of ``fp`` that missed L1 from the cluster's L2 or DRAM: the
+        events of their arrival."""
+        cluster = core // self.arch.cores_per_cluster
+        held, victims = self.l2_lines[cluster].access(alloc, fp.rects, write=False)
+        from_l2 = min(lines, held)
+        from_dram = lines - from_l2
+        self._count("L2", from_l2, from_dram)
+        line = self.line_bytes
+        waits = []
+        if from_l2:
+            self.bytes_by_level["L2"] += from_l2 * line
+            port = (self.arch.l2.latency_cycles, self.l2_links[cluster], from_l2 * line, core)
+            arriving = self._arriving(cluster, alloc, fp.rects)
+            waits.append(self.env.process(self._after(arriving, port)) if arriving
+                         else self._port_event(*port))
+        if from_dram:
+            self.bytes_by_level["DRAM"] += from_dram * line
+            streamed = self.prefetchers[core].observe(alloc, fp)
+            cap = (self.stream_dram_bytes_per_cycle if streamed
+                   else self.core_dram_bytes_per_cycle)
+            latency = 0 if streamed else self.dram_latency_cycles
+            done = self._port_event(latency, self.dram, from_dram * line, core, cap)
+            self._track(cluster, alloc, fp.rects, done)
+            waits.append(done)
+        if victims:
+            waits.append(self.env.process(self._write_back_dram(core, victims, self.written_back)))
+        return waits
+
+    def _all(self, events):
+        return events[0] if len(events) == 1 else self.env.all_of(events)
+
+    def _local_event(self, core, nbytes):
+        """A ``local`` buffer: the core's scratchpad port, else its cluster's L2 link."""
+        if self.scratchpads:
+            self.bytes_by_level["scratchpad"] += nbytes
+            return self._port_event(self.arch.scratchpad.latency_cycles,
+                                    self.scratchpads[core], nbytes, core)
+        self.bytes_by_level["L2"] += nbytes
+        cluster = core // self.arch.cores_per_cluster
+        return self._port_event(self.arch.l2.latency_cycles, self.l2_links[cluster], nbytes,
+                                core)
+
+    def _port_event(self, latency, link, nbytes, core, cap=None):
+        """The arrival of ``nbytes`` over ``link``: its latency overlaps the transfer."""
+        moved = link.start(nbytes, cap=cap, owner=core)
+        return self.env.all_of([self.env.timeout(latency), moved]) if latency else moved
+
+    def _after(self, first, port):
+        yield self.env.all_of(first)
+        yield self._port_event(*port)
+
+    # A line still arriving from DRAM (another core's miss) is in L2 only once the fill
+    # lands: a request for it waits for that fill instead of overtaking it.
+    def _track(self, cluster, alloc, rects, done) -> None:
+        fills = self._inflight.setdefault((cluster, alloc), [])
+        fills.append((rects, done))
+        done.callbacks.append(lambda _e: fills.remove((rects, done)))
+
+    def _arriving(self, cluster, alloc, rects) -> list:
+        fills = self._inflight.get((cluster, alloc), ())
+        return [done for held, done in fills
+                if any(overlap(x, h) for x in rects for h in held)]
+
+    def _write_back(self, core, victims, into=None):
+        """Dirty lines leaving L1: written into the cluster's L2 (which may evict its
+        own dirty lines to DRAM)."""
+        into = self.written_back if into is None else into
+        cluster = core // self.arch.cores_per_cluster
+        nbytes = sum(v[2] for v in victims) * self.line_bytes
+        into["L2"] += nbytes
+        self.bytes_by_level["L2"] += nbytes
+        l2 = self.l2_lines[cluster]
+        spilled = [v for alloc, rect, dirty in victims for v in l2.absorb(alloc, rect, dirty)]
+        yield self.l2_links[cluster].start(nbytes, owner=core)
+        if spilled:
+            yield from self._write_back_dram(core, spilled, self.written_back)
+
+    def _write_back_dram(self, core, victims, into):
+        nbytes = sum(v[2] for v in victims) * self.line_bytes
+        into["DRAM"] += nbytes
+        self.bytes_by_level["DRAM"] += nbytes
+        yield self.dram.start(nbytes, owner=core)
+
+    def _flush(self, core):
+        yield self.write_buffers[core].idle()
+        dirty = self.l1_lines[core].take_dirty()
+        if dirty:
+            yield from self._write_back(core, dirty, self.flushed)
+        dirty = self.l2_lines[core // self.arch.cores_per_cluster].take_dirty()
+        if dirty:
+            yield from self._write_back_dram(core, dirty, self.flushed)
+
+    def _count(self, level, hits, misses) -> None:
+        self.hits[level] += hits
+        self.misses[level] += misses
+
+    # -- the blocking block path ---------------------------------------------------
+
     def _global(self, core, key, nbytes):
         cluster = core // self.arch.cores_per_cluster
         l1 = self.arch.l1
+        lines = -(-nbytes // l1.line_bytes)
         if self.l1[core].access(key, nbytes):
+            self._count("L1", lines, 0)
             yield from self._await_fill(("L1", core, key))
             yield self.env.timeout(l1.latency_cycles + nbytes / l1.bw_bytes_per_cycle)
             return "L1"
         l1_fill = self._start_fill(("L1", core, key))
+        self._count("L1", 0, lines)
         if self.l2[cluster].access(key, nbytes):
+            self._count("L2", lines, 0)
             yield from self._await_fill(("L2", cluster, key))
             yield from self._port(self.arch.l2.latency_cycles, self.l2_links[cluster], nbytes, core)
             level = "L2"
         else:
+            self._count("L2", 0, lines)
             l2_fill = self._start_fill(("L2", cluster, key))
             yield from self._port(self.dram_latency_cycles, self.dram, nbytes, core,
                                   cap=self.core_dram_bytes_per_cycle)
@@ -128,13 +352,3 @@ class MemorySystem:
             event = self.env.event()
             waiters.append(event)
             yield event
-
-    def stats(self) -> dict:
-        """Counters for RunResult: bytes per level, hits/misses per cache level, and
-        bytes/busy cycles per link."""
-        return {
-            "bytes_by_level": dict(self.bytes_by_level),
-            "hits": {"L1": sum(c.hits for c in self.l1), "L2": sum(c.hits for c in self.l2)},
-            "misses": {"L1": sum(c.misses for c in self.l1), "L2": sum(c.misses for c in self.l2)},
-            "links": {link.name: link.stats() for link in self.links},
-        }

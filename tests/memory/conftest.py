@@ -16,6 +16,9 @@ def make_arch(**over):
         scratchpad=NS(size_kib=128, latency_cycles=4, bw_bytes_per_cycle=32.0),
         dram=NS(bw_gb_per_s=10.66, latency_ns=100.0),
         outstanding_misses=8,
+        write_buffer=NS(entries=8, drain_bytes_per_cycle=16.0, write_allocate=True,
+                        full_line_writes_skip_rfo=True),
+        prefetcher=NS(degree_lines=8, distance_lines=4, train_misses=2, streams=4),
     )
     fields.update(over)
     return NS(**fields)

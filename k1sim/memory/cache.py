@@ -1,0 +1,143 @@
+"""A write-back LRU cache that holds line sets (rects per allocation), not blocks.
+
+Each entry is a rect of lines of one allocation (see ``k1sim.memory.lines``) with the
+time it was last used and how many of its lines are dirty. Entries never overlap: an
+access takes the lines it touches out of older entries (a hit for each line it finds)
+and holds them in entries of its own, so two overlapping windows of a tensor share the
+lines they share and a strided window finds exactly the lines it touches. The cost is
+per access and per entry of the same allocation, never per line.
+
+Replacement is least-recently-used over entries; an entry evicted in part loses whole
+rows from its front. A transfer with more lines than the cache streams through it: the
+cache keeps its last ``capacity`` lines (as line-granular LRU does), and only lines
+among its first ``capacity`` count as hits, since a sweep evicts what it reaches late.
+
+Dirty lines are counted, not placed: an entry knows how many of its lines are dirty,
+and a split shares them in proportion. Evicting an entry with dirty lines hands back
+``(alloc, rect, dirty lines)`` for the level below to write back.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from k1sim.memory.lines import minus, overlap, size, split_front, split_lines
+
+Victim = tuple   # (alloc, rect, dirty lines): lines leaving the cache that must be written
+
+
+class LineCache:
+    """Holds at most ``capacity_lines`` lines (the memory system counts hits and misses)."""
+
+    def __init__(self, capacity_lines: int):
+        if capacity_lines < 0:
+            raise ValueError(f"cache capacity must be >= 0 lines, got {capacity_lines}")
+        self.capacity = capacity_lines
+        self.used = 0
+        self._entries: dict[int, list] = {}        # id -> [alloc, rect, dirty, stamp]
+        self._by_alloc: dict[object, set] = {}
+        self._lru: list[tuple[int, int]] = []      # (stamp, id); stale pairs are skipped
+        self._clock = 0
+        self._ids = 0
+
+    @property
+    def dirty_lines(self) -> int:
+        return sum(e[2] for e in self._entries.values())
+
+    def resident(self, alloc, rects) -> int:
+        """Lines of ``rects`` the cache holds (a peek: counts and order unchanged)."""
+        entries = [self._entries[i][1] for i in self._by_alloc.get(alloc, ())]
+        return sum(overlap(x, e) for x in rects for e in entries)
+
+    def access(self, alloc, rects, write: bool) -> tuple[int, list[Victim]]:
+        """Touch ``rects`` of ``alloc``: (lines that hit, dirty victims). A write makes
+        the lines dirty; a read keeps the dirty lines it finds dirty."""
+        total = sum(size(r) for r in rects)
+        probe = rects if total <= self.capacity else split_lines(rects, self.capacity, True)
+        hits = self.resident(alloc, probe)
+        dirty = self._take(alloc, rects)
+        return hits, self._insert(alloc, rects, total if write else dirty, total)
+
+    def absorb(self, alloc, rect, dirty: int) -> list[Victim]:
+        """Take lines written back from the level above (neither a hit nor a miss)."""
+        held = self._take(alloc, (rect,))
+        return self._insert(alloc, (rect,), min(size(rect), dirty + held), size(rect))
+
+    def take_dirty(self) -> list[Victim]:
+        """Every dirty line, marked clean (what a flush writes back)."""
+        out = []
+        for e in self._entries.values():
+            if e[2]:
+                out.append((e[0], e[1], e[2]))
+                e[2] = 0
+        return out
+
+    def _take(self, alloc, rects) -> int:
+        """Remove ``rects``' lines from the entries holding them; their dirty count."""
+        ids = self._by_alloc.get(alloc)
+        if not ids:
+            return 0
+        dirty = 0
+        for i in list(ids):
+            alloc_, rect, e_dirty, stamp = self._entries[i]
+            pieces = [rect]
+            for x in rects:
+                pieces = [q for piece in pieces for q in minus(piece, x)]
+            left = sum(size(q) for q in pieces)
+            if left == size(rect):
+                continue                           # untouched
+            self._drop(i)
+            keep = e_dirty * left // size(rect)
+            dirty += e_dirty - keep
+            for q in pieces:
+                share = keep * size(q) // left if left else 0
+                self._add(alloc, q, share, stamp)
+        return dirty
+
+    def _insert(self, alloc, rects, dirty: int, total: int) -> list[Victim]:
+        victims = []
+        kept = rects if total <= self.capacity else split_lines(rects, self.capacity, False)
+        kept_lines = sum(size(r) for r in kept)
+        if dirty > kept_lines:                     # streamed past: its head leaves at once
+            head = split_lines(rects, total - kept_lines, True)
+            victims.extend((alloc, r, size(r) * (dirty - kept_lines) // (total - kept_lines))
+                           for r in head)
+            dirty = kept_lines
+        self._clock += 1
+        for r in kept:
+            self._add(alloc, r, dirty * size(r) // kept_lines if kept_lines else 0, self._clock)
+        while self.used > self.capacity:
+            victims.extend(self._evict(self.used - self.capacity))
+        return [v for v in victims if v[2] > 0]
+
+    def _evict(self, need: int) -> list[Victim]:
+        stamp, i = heapq.heappop(self._lru)
+        entry = self._entries.get(i)
+        if entry is None or entry[3] != stamp:
+            return []
+        alloc, rect, dirty, _ = entry
+        front, rest = split_front(rect, need)
+        self._drop(i)
+        if rest is None:
+            return [(alloc, rect, dirty)]
+        gone = dirty * size(front) // size(rect)
+        self._add(alloc, rest, dirty - gone, stamp)
+        return [(alloc, front, gone)]
+
+    def _add(self, alloc, rect, dirty: int, stamp: int) -> None:
+        self._ids += 1
+        self._entries[self._ids] = [alloc, rect, dirty, stamp]
+        self._by_alloc.setdefault(alloc, set()).add(self._ids)
+        heapq.heappush(self._lru, (stamp, self._ids))
+        self.used += size(rect)
+        if len(self._lru) > 4 * len(self._entries) + 64:     # drop the stale pairs
+            self._lru = [(e[3], j) for j, e in self._entries.items()]
+            heapq.heapify(self._lru)
+
+    def _drop(self, i: int) -> None:
+        alloc, rect, _, _ = self._entries.pop(i)
+        ids = self._by_alloc[alloc]
+        ids.discard(i)
+        if not ids:
+            del self._by_alloc[alloc]
+        self.used -= size(rect)

@@ -1,0 +1,152 @@
+"""Sets of cache lines as a few rectangles, so a cache costs per transfer, never per line.
+
+A transfer of a tile touches the lines of its rows: the same run of lines in every row,
+one row pitch apart. That is a *rect* ``(pitch, row0, rows, col0, col1)`` in line units:
+the lines ``(row0 + i) * pitch + c`` for ``0 <= i < rows`` and ``col0 <= c < col1``, with
+``0 <= col0 < col1 <= pitch``. A plain run of lines ``[a, b)`` is a *flat* rect
+``(0, 0, 1, a, b)``. A B panel of 2048 rows is one rect, not 2048 intervals.
+
+Two rects of the same pitch intersect and subtract as boxes on the (row, column) grid, in
+O(1). A flat run meets a pitched rect in the rect's frame (the run cut into at most three
+boxes); two rects of different pitches (the same buffer seen with two row lengths, rare)
+meet row by row.
+"""
+
+from __future__ import annotations
+
+Rect = tuple   # (pitch, row0, rows, col0, col1); pitch 0 = flat run [col0, col1)
+
+
+def flat(a: int, b: int) -> Rect:
+    return (0, 0, 1, a, b)
+
+
+def size(r: Rect) -> int:
+    return r[2] * (r[4] - r[3])
+
+
+def bounds(r: Rect) -> tuple[int, int]:
+    """First line and one past the last."""
+    p, r0, n, c0, c1 = r
+    if not p:
+        return c0, c1
+    return r0 * p + c0, (r0 + n - 1) * p + c1
+
+
+def to_pitch(r: Rect, p: int) -> list[Rect]:
+    """``r`` as boxes of pitch ``p`` (0 = flat runs)."""
+    if r[0] == p:
+        return [r]
+    if r[0]:                                   # pitched -> flat runs, one per row
+        q, r0, n, c0, c1 = r
+        if c0 == 0 and c1 == q:
+            return to_pitch(flat(r0 * q, (r0 + n) * q), p)
+        runs = [flat((r0 + i) * q + c0, (r0 + i) * q + c1) for i in range(n)]
+        return runs if not p else [b for run in runs for b in to_pitch(run, p)]
+    a, b = r[3], r[4]                          # flat -> at most three boxes of pitch p
+    ra, ca = divmod(a, p)
+    rb, cb = divmod(b, p)
+    if ra == rb:
+        return [(p, ra, 1, ca, cb)]
+    out = []
+    if ca:
+        out.append((p, ra, 1, ca, p))
+        ra += 1
+    if rb > ra:
+        out.append((p, ra, rb - ra, 0, p))
+    if cb:
+        out.append((p, rb, 1, 0, cb))
+    return out
+
+
+def _frame(x: Rect, e: Rect) -> int:
+    """The pitch two rects meet in: a shared one, the pitched one's, else flat."""
+    if x[0] == e[0] or not x[0]:
+        return e[0]
+    return x[0] if not e[0] else 0
+
+
+def _box_meet(x: Rect, e: Rect) -> Rect | None:
+    """Intersection of two boxes of the same pitch."""
+    r0, r1 = max(x[1], e[1]), min(x[1] + x[2], e[1] + e[2])
+    c0, c1 = max(x[3], e[3]), min(x[4], e[4])
+    if r0 >= r1 or c0 >= c1:
+        return None
+    return (e[0], r0, r1 - r0, c0, c1)
+
+
+def _box_minus(e: Rect, m: Rect) -> list[Rect]:
+    """``e`` without its sub-box ``m`` (same pitch): up to four boxes."""
+    p, r0, n, c0, c1 = e
+    out = []
+    if m[1] > r0:
+        out.append((p, r0, m[1] - r0, c0, c1))
+    if m[1] + m[2] < r0 + n:
+        out.append((p, m[1] + m[2], r0 + n - m[1] - m[2], c0, c1))
+    if m[3] > c0:
+        out.append((p, m[1], m[2], c0, m[3]))
+    if m[4] < c1:
+        out.append((p, m[1], m[2], m[4], c1))
+    return out
+
+
+def overlap(x: Rect, e: Rect) -> int:
+    """Lines ``x`` and ``e`` have in common."""
+    xa, xb = bounds(x)
+    ea, eb = bounds(e)
+    if xb <= ea or eb <= xa:
+        return 0
+    p = _frame(x, e)
+    return sum(size(m) for xp in to_pitch(x, p) for ep in to_pitch(e, p)
+               if (m := _box_meet(xp, ep)) is not None)
+
+
+def minus(e: Rect, x: Rect) -> list[Rect]:
+    """The lines of ``e`` not in ``x``, as rects."""
+    xa, xb = bounds(x)
+    ea, eb = bounds(e)
+    if xb <= ea or eb <= xa:
+        return [e]
+    p = _frame(x, e)
+    pieces = to_pitch(e, p)
+    for xp in to_pitch(x, p):
+        nxt = []
+        for piece in pieces:
+            m = _box_meet(xp, piece)
+            nxt.extend([piece] if m is None else _box_minus(piece, m))
+        pieces = nxt
+    return pieces
+
+
+def split_front(r: Rect, k: int) -> tuple[Rect | None, Rect | None]:
+    """(first lines of ``r``, the rest): whole rows of a pitched rect (so the front can
+    be up to a row longer than ``k``), exactly ``k`` lines of a flat run."""
+    p, r0, n, c0, c1 = r
+    if not p:
+        if k >= c1 - c0:
+            return r, None
+        return flat(c0, c0 + k), flat(c0 + k, c1)
+    rows = -(-k // (c1 - c0))
+    if rows >= n:
+        return r, None
+    return (p, r0, rows, c0, c1), (p, r0 + rows, n - rows, c0, c1)
+
+
+def split_lines(rects, k: int, keep_front: bool) -> list[Rect]:
+    """The first (``keep_front``) or last ``k`` lines of rects in address order."""
+    seq = list(rects) if keep_front else list(reversed(rects))
+    out, left = [], k
+    for r in seq:
+        if left <= 0:
+            break
+        n = size(r)
+        if n <= left:
+            out.append(r)
+        elif keep_front:
+            out.append(split_front(r, left)[0])
+        else:
+            rest = split_front(r, n - left)[1]
+            if rest is not None:
+                out.append(rest)
+        left -= n
+    return out if keep_front else out[::-1]
