@@ -1,0 +1,99 @@
+"""``k1sim.model(...)``: a whole model on one arch (or several archs and thread counts)."""
+
+from __future__ import annotations
+
+from k1sim.arch import load_arch
+from k1sim.errors import K1SimError
+from k1sim.model.layers import kernel_call, model_dtype
+from k1sim.model.result import ModelResult
+from k1sim.model.run import Runner, fallback_cost
+
+
+def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 1,
+          cache_dir=None, workers: int | None = None, scheduler: str | None = None,
+          configs: dict | None = None, progress=None):
+    """Estimate ``source`` (an ONNX path, a preset name or a topology CSV) on ``arch``.
+
+    ``arch`` and ``threads`` may be lists (or comma-separated text): the result is then a
+    ``ModelComparison`` over every (arch, threads) pair; otherwise one ``ModelResult``.
+    ``threads`` None means all of the arch's cores. ``cache_dir=False`` disables the
+    result cache; ``configs`` maps (m, n, k, dtype) to a GEMM block config.
+    """
+    from k1sim.model.sources import load_model
+    name, layers = load_model(source, batch)
+    archs, counts = _listed(arch), _listed(threads)
+    runner = Runner(cache_dir, workers, scheduler, progress)
+    results = []
+    for a in archs:
+        loaded = load_arch(a)
+        for t in counts or [loaded.cores]:
+            results.append(run_layers(name, layers, loaded, _threads(t, loaded), dtype,
+                                      runner, configs))
+    if len(results) == 1:
+        return results[0]
+    from k1sim.model.compare import ModelComparison
+    return ModelComparison(results)
+
+
+def _listed(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _threads(value, arch) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise K1SimError(f"threads must be a positive integer, got {value!r}") from None
+    if not 1 <= n <= arch.cores:
+        raise K1SimError(f"threads = {n}: {arch.arch_id} has {arch.cores} cores (1 to "
+                         f"{arch.cores})")
+    return n
+
+
+def run_layers(name, layers, arch, threads: int, dtype: str, runner: Runner,
+               configs=None) -> ModelResult:
+    dt = model_dtype(dtype)
+    warnings = []
+    if dt == "i8" and (arch.matrix.kind == "none" or "i8" not in arch.matrix.tiles):
+        warnings.append(f"{arch.arch_id} has no int8 matrix (IME/AME) path: int8 GEMMs run "
+                        "on RVV")
+    calls = [kernel_call(layer, arch, dt, configs) for layer in layers]
+    before = runner.simulated
+    numbers = runner.run([c for c in calls if c is not None], arch, threads)
+    rows = [_row(layer, call, numbers.get(call), arch, dt, threads)
+            for layer, call in zip(layers, calls)]
+    unmapped = [r["name"] for r in rows if not r["mapped"]]
+    if unmapped:
+        warnings.append(f"{len(unmapped)} op(s) with no kernel mapping, costed by the roofline "
+                        f"fallback: {', '.join(unmapped[:5])}{' ...' if len(unmapped) > 5 else ''}")
+    return ModelResult(name, arch.arch_id, threads, {"i8": "int8"}.get(dt, dt), arch.freq_mhz,
+                       rows, len(numbers), runner.simulated - before, warnings, arch)
+
+
+def _row(layer, call, sim, arch, dtype, threads) -> dict:
+    row = {"name": layer.name, "op": layer.op, "kind": layer.kind, "shape": layer.shape,
+           "macs": int(layer.macs), "mapped": layer.mapped, "ops": {}, "engine": "",
+           "threads_used": [], "dram_bytes": 0.0, "l2_bytes": 0.0, "pct_of_peak": 0.0}
+    if call is not None:
+        row.update(kernel=call.kernel, config=call.label(), cycles=sim["cycles"],
+                   seconds=sim["seconds"], bound=sim["bound"], engine=sim["main_key"] or "",
+                   pct_of_peak=sim["pct_of_peak"], ops=sim["ops"],
+                   threads_used=sim["threads_used"], dram_bytes=sim["dram_bytes"],
+                   l2_bytes=sim["l2_bytes"], main_peak=sim["main_peak"])
+    elif layer.kernel == "view":
+        row.update(kernel="view", config="free (a view)", cycles=0, seconds=0.0, bound="view")
+    else:
+        cost = fallback_cost(layer, arch, dtype, threads)
+        row.update(kernel="fallback", config="roofline fallback", cycles=cost["cycles"],
+                   seconds=cost["seconds"], bound=cost["bound"],
+                   dram_bytes=cost["dram_bytes"],
+                   threads_used=[str(t) for t in range(threads)])
+    row["ms"] = row["seconds"] * 1e3
+    return row
+
+
+__all__ = ["model", "run_layers"]
