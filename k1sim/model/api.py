@@ -77,7 +77,8 @@ def run_layers(name, layers, arch, threads: int, dtype: str, runner: Runner,
 def _row(layer, call, sim, arch, dtype, threads) -> dict:
     row = {"name": layer.name, "op": layer.op, "kind": layer.kind, "shape": layer.shape,
            "macs": int(layer.macs), "mapped": layer.mapped, "ops": {}, "engine": "",
-           "threads_used": [], "dram_bytes": 0.0, "l2_bytes": 0.0, "pct_of_peak": 0.0}
+           "threads_used": [], "dram_bytes": 0.0, "l2_bytes": 0.0, "pct_of_peak": 0.0,
+           "call": call}
     if call is not None:
         row.update(kernel=call.kernel, config=call.label(), cycles=sim["cycles"],
                    seconds=sim["seconds"], bound=sim["bound"], engine=sim["main_key"] or "",

@@ -1,0 +1,134 @@
+"""Whole-model runs on reduced models: reuse, scaling, what-if archs, bounds, and every
+per-layer number equal to ``k1sim run`` of that layer's kernel."""
+
+import dataclasses
+import json
+
+import onnx
+import pytest
+import yaml
+from onnx import TensorProto, helper
+
+from k1sim.cli import main
+from k1sim.model import ModelComparison, model
+from k1sim.model.decoder import PRESETS
+
+
+def small_cnn(path):
+    """conv-bn-relu twice at the same shape, a residual sum + relu, pool, gemm, softmax."""
+    nodes, inits = [], []
+
+    def weight(name, shape):
+        inits.append(helper.make_tensor(name, TensorProto.FLOAT, shape,
+                                        [0.01] * int(__import__("math").prod(shape))))
+        return name
+
+    x = "x"
+    for i in range(2):
+        nodes.append(helper.make_node("Conv", [x, weight(f"w{i}", [16, 16, 3, 3])], [f"c{i}"],
+                                      pads=[1, 1, 1, 1], name=f"conv{i}"))
+        bn = [weight(f"bn{i}_{j}", [16]) for j in range(4)]
+        nodes.append(helper.make_node("BatchNormalization", [f"c{i}", *bn], [f"b{i}"]))
+        nodes.append(helper.make_node("Relu", [f"b{i}"], [f"r{i}"]))
+        x = f"r{i}"
+    nodes += [helper.make_node("Sum", ["x", x], ["s"], name="sum"),
+              helper.make_node("Relu", ["s"], ["sr"]),
+              helper.make_node("GlobalAveragePool", ["sr"], ["p"], name="pool"),
+              helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+              helper.make_node("Gemm", ["f", weight("fc", [10, 16])], ["g"], transB=1,
+                               name="fc"),
+              helper.make_node("Softmax", ["g"], ["y"], name="softmax")]
+    graph = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, [1, 16, 12, 12])], [helper.make_tensor_value_info(
+            "y", TensorProto.FLOAT, [1, 10])], initializer=inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory):
+    return small_cnn(tmp_path_factory.mktemp("cnn") / "cnn.onnx")
+
+
+def test_identical_layers_are_simulated_once_and_reused(cnn, tmp_path):
+    r = model(cnn, "0xA03C", 4, "int8", cache_dir=tmp_path, workers=1)
+    convs = [row for row in r.rows if row["kind"] == "conv"]
+    assert len(convs) == 2 and convs[0]["cycles"] == convs[1]["cycles"] > 0
+    calls = {row["config"] for row in r.rows if row["kernel"] not in ("view", "fallback")}
+    assert r.distinct_kernels == len(calls) < len(r.rows) - 1
+    assert r.simulations == r.distinct_kernels
+    again = model(cnn, "0xA03C", 4, "int8", cache_dir=tmp_path, workers=1)
+    assert again.simulations == 0
+    assert again.total_seconds == r.total_seconds
+    assert not r.unmapped and r.total_seconds == pytest.approx(sum(x["seconds"] for x in r.rows))
+
+
+def test_latency_never_grows_with_threads(cnn, tmp_path):
+    comp = model(cnn, "0xA064", "1,2,4,8", "f16", cache_dir=tmp_path, workers=1)
+    assert isinstance(comp, ModelComparison)
+    totals = [r.total_seconds for r in comp.results]
+    assert [r.threads for r in comp.results] == [1, 2, 4, 8]
+    assert all(b <= a for a, b in zip(totals, totals[1:]))
+    assert totals[-1] < totals[0]
+    assert list(comp.table["threads"]) == [1, 2, 4, 8]
+
+
+@pytest.mark.parametrize("section,field,factor", [("dram", "bw_gb_per_s", 4.0)])
+def test_latency_never_grows_with_more_bandwidth(cnn, tmp_path, section, field, factor):
+    from k1sim.arch import arch_path
+    data = yaml.safe_load(arch_path("0xA03C")[0].read_text())
+    data[section][field]["value"] *= factor
+    data[section][field] = {"value": data[section][field]["value"], "assumed": "what-if"}
+    faster = tmp_path / "fast.yaml"
+    faster.write_text(yaml.safe_dump(data))
+    base = model(cnn, "0xA03C", 4, "int8", cache_dir=tmp_path, workers=1)
+    what_if = model(cnn, str(faster), 4, "int8", cache_dir=tmp_path, workers=1)
+    assert what_if.total_seconds <= base.total_seconds
+    memory_rows = [i for i, row in enumerate(base.rows) if row["bound"] == "DRAM"]
+    assert memory_rows and all(what_if.rows[i]["cycles"] <= base.rows[i]["cycles"]
+                               for i in range(len(base.rows)))
+
+
+def test_every_layer_number_equals_k1sim_run(cnn, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["model", cnn, "--arch", "0xA03C", "--threads", "4", "--dtype", "int8",
+                 "--cache-dir", str(tmp_path), "--json", str(out / "m.json"),
+                 "--dump-kernels", str(out)]) == 0
+    result = json.loads((out / "m.json").read_text())
+    assert {"total_seconds", "arch", "threads", "dtype", "layers"} <= set(result)
+    assert isinstance(result["total_seconds"], float) and result["dtype"] == "int8"
+    by_name = {row["name"]: row for row in result["layers"]}
+    files = sorted(out.glob("*.xsmt"))
+    assert files
+    for f in files:
+        layer = f.stem.split("_", 2)[2].replace("_im2col", "/im2col")
+        assert main(["run", str(f), "--timing-only", "--json", str(f.with_suffix(".json")),
+                     "--quiet"]) == 0
+        run = json.loads(f.with_suffix(".json").read_text())
+        assert run["cycles"] == by_name[layer]["cycles"], layer
+        assert run["seconds"] == pytest.approx(by_name[layer]["seconds"], rel=1e-12)
+    for row in result["layers"]:
+        assert {"name", "op", "kernel", "cycles", "seconds", "mapped"} <= set(row)
+
+
+def test_decoder_prefill_is_compute_bound_and_decode_memory_bound(tmp_path, monkeypatch):
+    """On 0xA03C (f16 on RVV) the prefill GEMMs sit above the ridge; decode's M = 1 GEMMs
+    stream their weights from DRAM. The bound breakdown says so."""
+    import k1sim.model.sources as sources
+    for name, spec in PRESETS.items():       # one of the 28 layers: the same kernels
+        monkeypatch.setitem(sources.PRESETS, name, dataclasses.replace(spec, layers=1))
+    prefill = model("qwen3-0.6b-prefill", "0xA03C", 4, "f16", cache_dir=tmp_path)
+    decode = model("qwen3-0.6b-decode", "0xA03C", 4, "f16", cache_dir=tmp_path)
+    gemms = [row for row in prefill.rows if row["kind"] == "gemm"]
+    assert gemms and all(row["bound"] == "compute" for row in gemms)
+    assert prefill.dominant("bound") == "compute"
+    dbound = decode.breakdown("bound")
+    assert decode.dominant("bound") in ("DRAM", "L2")
+    assert dbound.loc[decode.dominant("bound"), "share"] > 0.5
+    assert all(row["bound"] == "DRAM" for row in decode.rows if row["kind"] == "gemm")
+
+
+def test_int8_on_an_arch_without_int8_matrix_unit_says_so(cnn, tmp_path):
+    r = model(cnn, "0x503C", 2, "int8", cache_dir=tmp_path, workers=1)
+    assert any("no int8 matrix" in w for w in r.warnings)
