@@ -22,8 +22,9 @@ from k1sim.engine.launcher import run_kernel
 from k1sim.engine.result import RunResult
 from k1sim.engine.state import Launch
 from k1sim.engine.arch_timing import ArchTiming
-from k1sim.errors import K1SimError
+from k1sim.errors import K1SimError, ParseError
 from k1sim.functional import expect as expect_mod
+from k1sim.functional.expect_shapes import placeholder
 from k1sim.functional.semantics import load_all
 from k1sim.ir import launch as meta
 from k1sim.ir.core import Module
@@ -69,7 +70,7 @@ class Simulator:
         arch = self._arch(spec, warnings)
         n_threads = _threads(spec, arch)
         _check_parallel_loops(spec.func)
-        checks = _expects(spec)
+        checks = check_expects(spec, opts.inputs, opts.args)
         values, allocs = build_arguments(spec.args, dict(opts.inputs), dict(opts.args),
                                          opts.seed, opts.timing_only, warnings)
         # Expects read the inputs as they were before the run wrote over them.
@@ -153,16 +154,48 @@ def _check_parallel_loops(func) -> None:
                                            "stream's threads are already taken by the outer one")
 
 
-def _expects(spec: LaunchSpec) -> list:
+def check_expects(spec: LaunchSpec, inputs=None, scalars=None) -> list:
+    """Parse the launch's expects and check their names and shapes against the arguments
+    (``inputs`` arrays and ``scalars`` override the file's shapes and values), before any
+    memory is allocated. An error names the expect's place in the file when it is there."""
     pointers = {a.name for a in spec.args if a.is_pointer}
+    inputs, scalars = dict(inputs or {}), dict(scalars or {})
+    env, shapes = {}, {}
+    for a in spec.args:
+        if a.is_pointer:
+            shape = np.shape(inputs[a.name]) if a.name in inputs else a.shape
+            if shape is not None:
+                env[a.name] = shapes[a.name] = placeholder(tuple(shape))
+        else:
+            value = scalars.get(a.name, a.value)
+            env[a.name] = float(value) if isinstance(value, (int, float)) else 0.0
     out = []
     for text in spec.expects:
-        e = expect_mod.parse_expect(text)
-        if e.name not in pointers:
-            raise K1SimError(f'expect "{text}": \'{e.name}\' is not a pointer argument; '
-                             f"outputs: {', '.join(sorted(pointers)) or 'none'}")
+        try:
+            e = expect_mod.parse_expect(text)
+            if e.name not in pointers:
+                raise expect_mod.ExpectError(
+                    e.text, f"'{e.name}' is not a pointer argument", 1,
+                    f"outputs: {', '.join(sorted(pointers)) or 'none'}")
+            expect_mod.check_names(e, [a.name for a in spec.args])
+            if e.name in shapes and all(name in env for name, _ in e._names):
+                expect_mod.check_shapes(e, env, shapes[e.name].shape)
+        except expect_mod.ExpectError as err:
+            raise _placed(spec, text, err) from None
         out.append(e)
     return out
+
+
+def _placed(spec: LaunchSpec, text: str, err) -> K1SimError:
+    """``err`` at the expect's place in its ``.xsmt`` file, when the file holds the text."""
+    pos = spec.func.pos
+    at = pos.source.text.find(f'"{text}"') if pos is not None else -1
+    if at < 0:
+        return err
+    start = at + 1 + (len(text) - len(text.lstrip()))
+    line, col = pos.source.line_col(start + (err.column or 1) - 1)
+    return ParseError(str(err), filename=pos.source.filename, line=line, column=col,
+                      line_text=pos.source.line_text(line))
 
 
 __all__ = ["Simulator", "RunOptions", "RunResult", "DEFAULT_TOLERANCE"]

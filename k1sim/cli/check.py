@@ -18,7 +18,10 @@ def run(args) -> int:
     from k1sim.ir import launch
     from k1sim.ir.parser import parse_file
 
+    from k1sim.simulator import check_expects
+
     spec = launch.resolve_launch(parse_file(args.file), kernel=args.kernel)
+    check_expects(spec)  # names and shapes, as a run checks them before it starts
     for w in spec.warnings:
         print(w, file=sys.stderr)
     print(f"{args.file}: ok")

@@ -25,8 +25,10 @@ import numpy as np
 from k1sim.functional.expect_eval import (BINARY_OPS, COMPARE_OPS, FUNCTIONS, INTEGER_PARAMS,
                                           PARAM_KINDS, ROUNDINGS, UNARY_OPS, Evaluator,
                                           ExpectError, Locator, bind_call)
+from k1sim.functional.expect_shapes import ShapeEvaluator
 
-__all__ = ["Expect", "ExpectError", "ExpectResult", "check", "evaluate", "parse_expect"]
+__all__ = ["Expect", "ExpectError", "ExpectResult", "check", "check_names", "check_shapes",
+           "evaluate", "parse_expect"]
 
 _FORM = 'an expect is NAME = EXPRESSION, e.g. "c = a @ b"'
 _LANGUAGE = ("allowed are numbers, argument names, + - * / @ **, unary - and +, one of "
@@ -258,29 +260,53 @@ def parse_expect(text: str) -> Expect:
     return Expect(name, text, tree, tuple(checker.names))
 
 
-def evaluate(expect: Expect, env: dict[str, np.ndarray | float]) -> np.ndarray:
+def evaluate(expect: Expect, env: dict[str, np.ndarray | float],
+             evaluator: type[Evaluator] = Evaluator) -> np.ndarray:
     """The float64 reference value of ``expect`` over the input arguments in ``env``.
 
     ``env`` maps argument names to input values (before the run); the expect's own name
     must be one of them. Returned arrays may be read-only views of the inputs.
     """
-    available = "arguments are " + (", ".join(env) or "none")
-    if expect.name not in env:
-        raise ExpectError(expect.text, f"'{expect.name}' is not an argument of the kernel",
-                          1, available)
+    check_names(expect, list(env))
     inputs = {}
-    for name, column in expect._names:
-        if name not in env:
-            hint = f"; {name}() is a function" if name in FUNCTIONS else ""
-            raise ExpectError(expect.text, f"unknown name '{name}'", column, available + hint)
+    for name, _ in expect._names:
         if name not in inputs:
             inputs[name] = _as_input(expect.text, name, env[name])
-    evaluator = Evaluator(expect.text, inputs, Locator(expect.text))
+    walker = evaluator(expect.text, inputs, Locator(expect.text))
     try:
         with np.errstate(all="ignore"):
-            return evaluator.value(expect._tree)
+            return walker.value(expect._tree)
     except RecursionError:
         raise ExpectError(expect.text, "the expression is nested too deeply", None) from None
+
+
+def check_names(expect: Expect, names: list[str]) -> None:
+    """Every name ``expect`` reads, and its output, must be one of the argument ``names``."""
+    available = "arguments are " + (", ".join(names) or "none")
+    if expect.name not in names:
+        raise ExpectError(expect.text, f"'{expect.name}' is not an argument of the kernel",
+                          1, available)
+    for name, column in expect._names:
+        if name not in names:
+            hint = f"; {name}() is a function" if name in FUNCTIONS else ""
+            raise ExpectError(expect.text, f"unknown name '{name}'", column, available + hint)
+
+
+def check_shapes(expect: Expect, env: dict[str, np.ndarray | float], out_shape: tuple) -> None:
+    """Check ``expect``'s names and shapes before any data exists: ``env`` maps argument
+    names to arrays of their shape (``expect_shapes.placeholder``) or scalar values.
+    Raises the ExpectError the run would raise, without computing an element."""
+    _check_fits(expect, evaluate(expect, env, ShapeEvaluator).shape, tuple(out_shape))
+
+
+def _check_fits(expect: Expect, ref_shape: tuple, out_shape: tuple) -> None:
+    try:
+        fits = np.broadcast_shapes(ref_shape, out_shape) == out_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ExpectError(expect.text, f"the reference has shape {ref_shape}, which does not "
+                          f"broadcast to the shape {out_shape} of output '{expect.name}'")
 
 
 def _as_input(text: str, name: str, value) -> np.ndarray:
@@ -333,13 +359,7 @@ def check(expect: Expect, out: np.ndarray, env: dict, rtol: float, atol: float) 
         raise ExpectError(expect.text, f"rtol {rtol} and atol {atol} must be >= 0")
     out = np.asarray(out, dtype=np.float64)
     ref = evaluate(expect, env)
-    try:
-        fits = np.broadcast_shapes(ref.shape, out.shape) == out.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ExpectError(expect.text, f"the reference has shape {ref.shape}, which does not "
-                          f"broadcast to the shape {out.shape} of output '{expect.name}'")
+    _check_fits(expect, ref.shape, out.shape)
     ref = np.broadcast_to(ref, out.shape)
     with np.errstate(all="ignore"):
         diff = np.abs(out - ref)

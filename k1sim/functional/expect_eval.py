@@ -183,13 +183,20 @@ class Evaluator:
         return self.value(node.value).T
 
     def _UnaryOp(self, node: ast.UnaryOp):
-        return UNARY_OPS[type(node.op)][1](self.value(node.operand))
+        return self.unary(UNARY_OPS[type(node.op)][1], self.value(node.operand))
+
+    def unary(self, apply, x):
+        return apply(x)
+
+    def binary(self, symbol: str, apply, left, right):
+        """``left symbol right``; a ValueError when the shapes do not fit."""
+        return apply(left, right)
 
     def _BinOp(self, node: ast.BinOp):
         symbol, apply = BINARY_OPS[type(node.op)]
         left, right = self.value(node.left), self.value(node.right)
         try:
-            return apply(left, right)
+            return self.binary(symbol, apply, left, right)
         except ValueError:
             how = "do not fit a matrix product" if symbol == "@" else "do not broadcast"
             raise self.error(f"operands of '{symbol}' have shapes {left.shape} and "
@@ -199,7 +206,7 @@ class Evaluator:
         symbol, apply = COMPARE_OPS[type(node.ops[0])]
         left, right = self.value(node.left), self.value(node.comparators[0])
         try:
-            return apply(left, right)
+            return self.binary(symbol, apply, left, right)
         except ValueError:
             raise self.error(f"operands of '{symbol}' have shapes {left.shape} and "
                              f"{right.shape}, which do not broadcast", node, at_op=True) from None
@@ -246,9 +253,14 @@ class Evaluator:
         args = {p: self.argument(PARAM_KINDS.get(p, "array"), arg)
                 for p, arg in bind_call(function, node).items()}
         try:
-            return function.impl(*(args[p] for p in function.params if p in args))
+            return self.call(name, function, [args[p] for p in function.params if p in args])
         except (ValueError, TypeError, IndexError, OverflowError, MemoryError) as exc:
             raise self.error(f"{name}() failed: {exc}", node) from None
+
+
+    def call(self, name: str, function: Function, args: list):
+        """``name(*args)`` with the arguments in parameter order."""
+        return function.impl(*args)
 
 
 def bind_call(function: Function, node: ast.Call) -> dict[str, ast.expr]:

@@ -54,7 +54,7 @@ def test_inputs_args_and_grid_from_the_command_line(tmp_path, capsys):
     (["--input", "a=/nonexistent.npy"], "--input a=/nonexistent.npy: cannot read a .npy array"),
     (["--arg", "a=1"], "'a' is a pointer argument: give its data with --input a=FILE.npy"),
     (["--expect", "c = a.shape"], "attribute '.shape' is not allowed"),
-    (["--expect", "M = a"], "'M' is not a pointer argument; outputs: a, b, c"),
+    (["--expect", "M = a"], "'M' is not a pointer argument (col 1); outputs: a, b, c"),
     (["--arch", "0xB00"], "unknown arch '0xB00'"),
     (["--threads", "9"], "threads = 9, but 0xA03C (spacemit-a60) has 4 cores"),
     (["--rtol", "-1"], "rtol must be >= 0, got -1.0"),

@@ -55,7 +55,7 @@ def test_summary(capsys, write):
     assert "args     2" in lines
     assert "  arg0: !tt.ptr<f16>  (shape=[64, 64], init=randn)" in lines
     assert "  n: i32  (value=64)" in lines
-    assert "  a = a" in lines
+    assert "  arg0 = arg0" in lines
     assert lines[-1] == "ops      15: arith 8, scf 4, tt 3"
 
 
