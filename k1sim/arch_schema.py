@@ -116,7 +116,16 @@ TABLES = (FmaRates, AluRates, MatrixTiles, MicroTiles)
 class Issue(Section):
     width_per_cycle: PosInt            # instructions issued per cycle (dual issue = 2)
     out_of_order: StrictBool
+    window_entries: NonNegInt          # reorder window of an out-of-order core (0: in order)
     scalar_ops_per_cycle: PosFloat     # scalar / address / loop-control ops per cycle
+
+
+class Latency(Section):
+    """Cycles from an instruction's issue to its result, per instruction class."""
+    scalar_cycles: PosInt              # integer ALU, address arithmetic
+    vector_int_cycles: PosInt          # vadd / vand / compares / moves / slides, LMUL 1
+    vector_float_cycles: PosInt        # vfadd / vfmul / vfmacc, LMUL 1
+    vector_divide_cycles: PosInt       # vfdiv / vfsqrt / vdiv, one LMUL-1 vector
 
 
 class Rvv(Section):
@@ -188,6 +197,7 @@ class Arch(Section):
     clusters: PosInt
     cores_per_cluster: PosInt
     issue: Issue
+    latency: Latency
     rvv: Rvv
     matrix: Matrix
     l1: L1
@@ -331,6 +341,10 @@ def consistency_problems(arch: Arch) -> list[tuple[str, str]]:
         out.append(("matrix.register_bytes", f"{m.register_bytes} B does not fit the vector "
                     f"register file ({arch.register_file_bytes} B = 32 x VLEN "
                     f"{rvv.vlen_bits} / 8), where IME operands live"))
+    if arch.issue.out_of_order != (arch.issue.window_entries > 0):
+        out.append(("issue.window_entries", "an out-of-order core needs a reorder window "
+                    "(> 0 entries) and an in-order core has none (0), got "
+                    f"{arch.issue.window_entries} with out_of_order {arch.issue.out_of_order}"))
     if sp.size_kib and not (sp.latency_cycles and sp.bw_bytes_per_cycle):
         out.append(("scratchpad", "a scratchpad (size_kib > 0) needs latency_cycles > 0 "
                     "and bw_bytes_per_cycle > 0"))

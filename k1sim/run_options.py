@@ -31,6 +31,7 @@ class RunOptions:
     # -- how to run
     timing_only: bool = False            #: scalars and addresses only; expects skipped
     poison_alloc: bool = False           #: fill local allocations with NaN / 0xAA
+    functional_only: bool = False        #: values only, no timing model (0 cycles)
     progress: Callable[[int, int], None] | None = None  #: called (done, total) per program
 
     def with_changes(self, **changes) -> "RunOptions":

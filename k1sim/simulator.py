@@ -15,13 +15,14 @@ import numpy as np
 import simpy
 
 from k1sim.arch import Arch, load_arch
+from k1sim.cores import ArchTiming
 from k1sim.engine import runtime_ops  # noqa: F401  (registers alloc and barrier semantics)
 from k1sim.engine.inputs import build_arguments
 from k1sim.engine.interpreter import is_parallel
 from k1sim.engine.launcher import run_kernel
 from k1sim.engine.result import RunResult
+from k1sim.engine.seam import NullTiming
 from k1sim.engine.state import Launch
-from k1sim.engine.arch_timing import ArchTiming
 from k1sim.errors import K1SimError, ParseError
 from k1sim.functional import expect as expect_mod
 from k1sim.functional.expect_shapes import placeholder
@@ -82,7 +83,8 @@ class Simulator:
 
         load_all()
         env = simpy.Environment()
-        timing = ArchTiming(env, arch, spec.func, n_threads)
+        timing = (NullTiming() if opts.functional_only
+                  else ArchTiming(env, arch, spec.func, n_threads))
         launch = Launch(env, arch, timing, spec.grid, n_threads, opts.timing_only,
                         opts.poison_alloc)
         with np.errstate(all="ignore"):

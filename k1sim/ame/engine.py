@@ -1,13 +1,35 @@
-"""The AME of one core as a SimPy component."""
+"""The AME's cost of one mmt4d: an attached unit with tile registers of its own.
+
+The AME masks partial tiles, so each micro-tile step issues ``ceil(m0/M) ceil(n0/N)
+ceil(k0/K)`` instructions at ``matrix.instructions_per_cycle``; the result is ready
+``matrix.latency_cycles`` after the last. Its operands are loaded from L1 into its own tile
+registers (``matrix.register_bytes``) by the same register-blocking plan the IME uses
+(``k1sim.cost.blocking``), so the vector registers and vector unit stay free.
+"""
 
 from __future__ import annotations
 
-from k1sim.cores.units import Unit
+from functools import lru_cache
+from math import ceil
+from k1sim.cost.blocking import EngineCost, plan
 
 
-class Ame(Unit):
-    """Runs an mmt4d on the attached unit: its tile instructions over the issue
-    rate, maxed by the cost model with the bound of loading tiles from L1 into
-    its own tile registers, plus one fill. The vector unit stays free."""
+def instructions(shape) -> int:
+    tm, tk, tn = shape.tile
+    return (shape.M1 * shape.N1 * shape.K1
+            * ceil(shape.m0 / tm) * ceil(shape.n0 / tn) * ceil(shape.k0 / tk))
 
-    occupies = ("matrix",)
+
+def cost(shape, arch) -> EngineCost:
+    m = arch.matrix
+    return _cost(shape, m.instructions_per_cycle, m.latency_cycles, m.register_bytes)
+
+
+@lru_cache(maxsize=4096)
+def _cost(shape, per_cycle: float, latency: int, registers: int) -> EngineCost:
+    tm, tk, tn = shape.tile
+    n = instructions(shape)
+    p = plan(shape.M1 * ceil(shape.m0 / tm), shape.N1 * ceil(shape.n0 / tn),
+             shape.K1 * ceil(shape.k0 / tk), tm * tk * shape.in_bytes, tn * tk * shape.in_bytes,
+             tm * tn * shape.out_bytes, registers, shape.accumulates)
+    return EngineCost(n, n / per_cycle, max(latency - 1 / per_cycle, 0.0), p.l1_bytes, p)

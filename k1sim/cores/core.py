@@ -1,53 +1,97 @@
-"""One core of the arch, running one hardware thread's ops in order."""
+"""The pipeline of one hardware thread: a scoreboard, in-order issue, and its units.
+
+Every SSA value has a ready cycle (``ready``). An op issues in program order once its
+operands are ready and every unit it occupies can accept it; it holds each unit for that
+unit's occupancy, and its result is ready after its own time plus its latency (``Timed``).
+Independent ops overlap; only a consumer waits. The front end issues ``width_per_cycle``
+ops per cycle, so on a dual-issue X60 / A60 the loop control issues beside a vector or
+matrix op. Memory transfers (loads, stores) issue the same way; their result is ready when
+their data arrive.
+
+The core keeps its own clock: compute touches nothing shared, so it takes no SimPy event.
+``cursor`` is where the next op may issue, ``done`` when everything issued completes; the
+thread meets SimPy time only at transfers and at ops that meet other threads.
+"""
 
 from __future__ import annotations
 
-from k1sim.ame.engine import Ame
-from k1sim.cores.units import Unit
-from k1sim.ime.engine import Ime
-
-UNITS = ("scalar", "vector", "matrix", "lsu")
+from k1sim.cores.units import UNITS
 
 
-class Core:
-    """An in-order core: each op runs to completion before the next issues.
+class InOrderCore:
+    """An in-order core: an op waiting for its operands or a unit holds up every later op."""
 
-    Compute first (on the op's unit: the larger of its issue cycles and of moving
-    its operands between registers and L1, plus a fill), then the op's memory
-    transfers. Busy cycles are counted per unit; ops on other cores overlap in
-    time and meet only on shared links (L2, DRAM) and barriers.
-    """
-
-    def __init__(self, env, cfg, index: int, memory):
-        self.env = env
-        self.cfg = cfg
+    def __init__(self, arch, index: int):
+        self.arch = arch
         self.index = index
-        self.memory = memory
-        matrix = {"ime": Ime, "ame": Ame}.get(cfg.matrix.kind, Unit)
-        self.units = {"scalar": Unit(env, cfg, "scalar"), "vector": Unit(env, cfg, "vector"),
-                      "matrix": matrix(env, cfg, "matrix"), "lsu": Unit(env, cfg, "lsu")}
-        self.busy = dict.fromkeys(UNITS, 0.0)
+        self.slot = 1.0 / arch.issue.width_per_cycle   # front-end cycles per op
+        self.free = dict.fromkeys(UNITS, 0.0)    # when each unit can take a new op
+        self.busy = dict.fromkeys(UNITS, 0.0)    # occupied cycles per unit
+        self.ready: dict = {}                    # SSA value -> cycle its value is ready
+        self.producer: dict = {}                 # SSA value -> what bound the op making it
+        self.cursor = 0.0
+        self.done = 0.0
+        self.frontier = 0.0                      # the latest end the op stats accounted for
 
-    def compute(self, work) -> float:
-        """The cycles of ``work`` on its unit, counted as busy for every unit it occupies."""
-        unit = self.units.get(work.unit)
-        if unit is None:
+    def operands(self, values) -> tuple[float, str | None]:
+        """(the cycle the last of ``values`` is ready, what bound the op that made it)."""
+        ready, latest = 0.0, None
+        get = self.ready.get
+        for v in values:
+            t = get(v)
+            if t is not None and t > ready:
+                ready, latest = t, v
+        return ready, (self.producer.get(latest) if latest is not None else None)
+
+    def dispatch(self) -> float:
+        """The earliest cycle the next op in program order may issue."""
+        return self.cursor
+
+    def issue(self, timed, deps: float) -> tuple[float, float]:
+        """Issue an op with ``timed`` occupancy whose operands are ready at ``deps``;
+        returns its issue cycle and the cycles it waited for its operands alone."""
+        dispatch = self.dispatch()
+        able = dispatch
+        free = self.free
+        for unit in timed.units:
+            if free[unit] > able:
+                able = free[unit]
+        if timed.operand and free["lsu"] > able:
+            able = free["lsu"]
+        start = able if able > deps else deps
+        end = start + timed.busy
+        for unit in timed.units:
+            free[unit] = end
+            self.busy[unit] += timed.busy
+        if timed.operand:
+            free["lsu"] = start + timed.operand
+        self.advance(dispatch, start)
+        return start, start - able
+
+    def advance(self, dispatch: float, start: float) -> None:
+        """In order: the next op issues no earlier than one front-end slot after this one."""
+        self.cursor = start + self.slot
+
+    def complete(self, end: float) -> None:
+        if end > self.done:
+            self.done = end
+
+    def resume(self, now: float) -> None:
+        """The thread was held (a barrier, a parallel loop's start): nothing issues before
+        ``now``."""
+        if now > self.cursor:
+            self.cursor = now
+        if now > self.done:
+            self.done = now
+        if now > self.frontier:
+            self.frontier = now
+
+    def attribute(self, end: float) -> float:
+        """The cycles this op adds to the thread's time: how far its end moves the latest
+        end so far. Summed over ops, they give the thread's busy time once, with overlapped
+        work counted nowhere twice."""
+        gained = end - self.frontier
+        if gained <= 0:
             return 0.0
-        cycles = unit.execute(work)
-        for name in unit.occupies:
-            self.busy[name] += cycles
-        return cycles
-
-    def transfer(self, work, blocks):
-        """Move the op's bytes (``yield from``); ``blocks`` gives each transfer's
-        memory block (its cache key) and the bytes that really move.
-
-        Returns the memory level that served the last transfer, if any.
-        """
-        level = None
-        for transfer, (key, nbytes) in zip(work.transfers, blocks):
-            t0 = self.env.now
-            level = yield from self.memory.access(self.index, key, nbytes,
-                                                  transfer.scope, transfer.write)
-            self.busy["lsu"] += self.env.now - t0
-        return level
+        self.frontier = end
+        return gained

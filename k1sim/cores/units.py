@@ -1,31 +1,54 @@
-"""An execution unit of a core: busy for each op's issue cycles, plus a fill.
+"""What an op keeps busy on its core: the units it occupies, for how long, and its latency.
 
-A unit is private to its core, so its time needs no SimPy event of its own: the
-core's thread adds it to its clock, and meets other threads only at shared
-links and barriers.
+``timed(work, arch)`` turns a ``Work`` into a ``Timed``: each unit's occupancy (reciprocal
+throughput x instructions), the fill until its result is ready, and what bound it:
+
+* scalar and RVV work occupy their unit for ``issue_cycles``;
+* an IME mmt4d occupies the matrix engine and the vector unit (its instructions use the
+  vector registers and issue slots); an AME mmt4d only the matrix unit; the engine's package
+  (``k1sim.ime``, ``k1sim.ame``) counts its instructions, latency and operand traffic;
+* register <-> L1 bytes occupy the load path (``lsu``) at the L1 bandwidth, in parallel with
+  the compute: the op holds its units for the longer of the two (a unit waiting for its
+  operands takes nothing else), and the bound names it (``L1`` when the operand traffic is
+  longer, else the engine). The load path's busy time counts memory transfers only.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
 
-class Unit:
-    """A pipelined unit (scalar pipe, RVV, a matrix engine, the load/store path).
+from k1sim import ame, ime
+from k1sim.cores.rvv import mmt4d_reg_bytes
 
-    ``occupies`` names the core units an op on this one keeps busy: an IME
-    instruction runs on the vector registers and pipeline, so it occupies the
-    vector unit too; an attached matrix unit does not.
-    """
+UNITS = ("scalar", "vector", "matrix", "lsu")
+_ENGINES = {"ime": ime, "ame": ame}
 
-    occupies: tuple = ()
 
-    def __init__(self, env, cfg, name: str):
-        self.env = env
-        self.cfg = cfg
-        self.name = name
-        self.occupies = self.occupies or (name,)
-        self.ops = 0.0
+class Timed(NamedTuple):
+    units: tuple         # the units the op holds for ``busy`` cycles
+    busy: float          # the op's own time on its core: max(issue, operand)
+    operand: float       # cycles its register <-> L1 bytes hold the load path (``lsu``)
+    fill: float          # cycles from the end of ``busy`` until the result is ready
+    bound: str           # the engine, or "L1" when operand traffic set ``busy``
+    reg_bytes: int
 
-    def execute(self, work) -> float:
-        """The op's compute time: max(issue-bound, operand-bound) plus a fill."""
-        self.ops += sum(work.ops.values())
-        return work.cycles(self.cfg)
+
+NOTHING = Timed((), 0.0, 0.0, 0.0, "none", 0)
+
+
+def timed(work, arch) -> Timed:
+    if work.unit == "none":
+        return NOTHING
+    issue, fill, reg_bytes, occupies = work.issue_cycles, work.fill_cycles, work.reg_bytes, None
+    engine = _ENGINES.get(work.engine) if work.matrix is not None else None
+    if engine is not None:
+        cost = engine.cost(work.matrix, arch)
+        issue, fill, reg_bytes, occupies = (cost.issue_cycles, cost.fill_cycles, cost.reg_bytes,
+                                            engine.OCCUPIES)
+    elif work.matrix is not None:
+        reg_bytes = mmt4d_reg_bytes(work.matrix, arch)
+    operand = reg_bytes / arch.l1.bw_bytes_per_cycle if reg_bytes else 0.0
+    busy = max(issue, operand)
+    bound = "L1" if operand > issue else work.engine
+    units = occupies or (work.unit,)
+    return Timed(units, busy, operand if "lsu" not in units else 0.0, fill, bound, reg_bytes)

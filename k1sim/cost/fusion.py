@@ -7,9 +7,10 @@ The model costs what the hardware runs (DESIGN.md "Modelling rules"):
    whose window offsets may be computed after the load). Only when the pack is in the load's
    block with nothing between them that orders memory or meets other threads (a store, a
    barrier op, an op with regions): a load is never moved past those;
-2. ``arith.addf`` / ``addi`` of a loop-carried accumulator with the single-use result of a
-   2-operand ``mmt4d`` is the mmt4d accumulating in place (``C += A * B^T``): the add is free
-   and the mmt4d reads its accumulator;
+2. ``arith.addf`` / ``addi`` chains that sum a loop-carried accumulator and single-use results
+   of 2-operand ``mmt4d`` (``acc + p0``, ``acc + p0 + p1`` in any association) are the mmt4d
+   accumulating in place (``C += A * B^T``): every add of the chain is free and each mmt4d
+   reads its accumulator;
 3. ``tt.trans [1, 0, 3, 2]`` of a pack's result whose only user is an mmt4d is a transposed
    pack: free;
 4. an ``xsmt.unpack`` whose only user is a ``tt.store`` (as the value stored) writes straight
@@ -84,21 +85,57 @@ def unpack_fused(unpack, uses: Uses | None) -> bool:
 
 
 def accumulated_mmt4d(add, uses: Uses | None):
-    """The 2-operand mmt4d an ``addf``/``addi`` accumulates in place, or None."""
+    """An mmt4d the ``addf``/``addi`` accumulates in place, or None: the add is part of a
+    chain of adds (``acc + p0 + p1`` in any association) whose leaves are one loop-carried
+    accumulator and single-use results of 2-operand mmt4d."""
     if uses is None or add.name not in ACC_ADDS or len(add.operands) != 2:
         return None
-    x, y = add.operands
-    for acc, part in ((x, y), (y, x)):
-        mm = defining_op(part)
-        if (mm is not None and mm.name == "xsmt.mmt4d" and len(mm.operands) == 2
-                and is_loop_carried(acc) and uses.only_user(part) is add):
-            return mm
-    return None
+    leaves = _chain_leaves(_chain_root(add, uses), uses)
+    carried = [v for v in leaves if is_loop_carried(v)]
+    parts = [v for v in leaves if not is_loop_carried(v)]
+    if len(carried) != 1 or not parts or not all(_accumulable(v, uses) for v in parts):
+        return None
+    return defining_op(parts[0])
+
+
+def _accumulable(value, uses: Uses) -> bool:
+    """A single-use result of a 2-operand mmt4d."""
+    mm = defining_op(value)
+    return (mm is not None and mm.name == "xsmt.mmt4d" and len(mm.operands) == 2
+            and uses.only_user(value) is not None)
+
+
+def _chain_root(add, uses: Uses):
+    """The last add of the chain ``add`` is in: follow single users of the same kind."""
+    for _ in range(1000):  # a chain is as long as the sum it writes
+        user = uses.only_user(add.results[0])
+        if user is None or user.name != add.name or user.parent is not add.parent:
+            return add
+        add = user
+    return add
+
+
+def _chain_leaves(add, uses: Uses) -> list:
+    """The values a chain of adds sums: operands not made by a single-use add of the chain."""
+    leaves, todo = [], [add]
+    while todo:
+        node = todo.pop()
+        for v in node.operands:
+            src = defining_op(v)
+            if (src is not None and src.name == add.name and src.parent is add.parent
+                    and uses.only_user(v) is node and len(src.operands) == 2):
+                todo.append(src)
+            else:
+                leaves.append(v)
+        if len(leaves) > 64:  # a sum that long is not an accumulation the lowering fuses
+            break
+    return leaves
 
 
 def mmt4d_accumulates(mm, uses: Uses | None) -> bool:
-    """Whether an mmt4d's only user is an add fused into it (so it reads its accumulator)."""
-    if uses is None:
+    """Whether an mmt4d's only user is an add fused into a chain it accumulates into."""
+    if uses is None or len(mm.operands) != 2:
         return False
     user = uses.only_user(mm.results[0])
-    return user is not None and accumulated_mmt4d(user, uses) is mm
+    return (user is not None and user.name in ACC_ADDS
+            and accumulated_mmt4d(user, uses) is not None)

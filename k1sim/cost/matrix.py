@@ -6,20 +6,17 @@ matrix instructions) needs the micro tiles to be multiples of its tile; an AME (
 with tile registers) masks partial tiles. Without a usable tile the op runs as RVV FMAs, and
 the Work carries a warning naming the op.
 
-Register blocking: per (i, j, k) step the core loads an m0 x k0 A tile and an n0 x k0 B tile
-from L1 into vector registers while the m0 x n0 accumulator stays resident; the accumulator is
-written once per (i, j), and read once too when the mmt4d accumulates in place into a
-loop-carried value (the fused ``acc += mmt4d``). Cycles = max(issue, operand) + fill, where the
-operand bound is those bytes at the L1 bandwidth (``Work.cycles``).
+Which engine runs it is decided here; how many instructions it issues, at what rate and
+latency, and the L1 traffic of its register-blocking plan belong to the engine's package
+(``k1sim.ime``, ``k1sim.ame``, and ``k1sim.cores.rvv`` for the fallback), from the
+``MatrixShape`` the Work carries.
 """
 
 from __future__ import annotations
 
-from math import ceil
-
 from k1sim.cost.rates import dtype_name, element_bytes, rate
-from k1sim.cost.vector import spilled_bytes
-from k1sim.cost.work import Work
+from k1sim.cost.vector import spilled_bytes, vector_fill
+from k1sim.cost.work import MatrixShape, Work
 
 
 def choose_engine(arch, dtype: str, m0: int, k0: int, n0: int) -> tuple[str, object, str | None]:
@@ -41,38 +38,24 @@ def choose_engine(arch, dtype: str, m0: int, k0: int, n0: int) -> tuple[str, obj
 
 
 def mmt4d(op, arch, accumulates: bool) -> Work:
+    """The mmt4d's engine, arithmetic and shape; its engine's package (``k1sim.ime``,
+    ``k1sim.ame``, the RVV unit in ``k1sim.cores``) counts instructions and plans the
+    register blocking that sets its L1 traffic."""
     a, b = op.operands[0].type, op.operands[1].type
     c = op.results[0].type
     M1, K1, m0, k0 = a.shape
     N1, _, n0, _ = b.shape
     dtype = dtype_name(a)
     macs = M1 * N1 * K1 * m0 * n0 * k0
-    steps = M1 * N1 * K1
-    operand_bytes = steps * (m0 * k0 + n0 * k0) * element_bytes(a)
-    acc_bytes = M1 * N1 * m0 * n0 * element_bytes(c) * (2 if accumulates else 1)
-    reg_bytes = int(ceil(operand_bytes + acc_bytes))
     ops = {dtype: 2 * macs}
     engine, tile, why = choose_engine(arch, dtype, m0, k0, n0)
+    shape = MatrixShape(dtype, M1, N1, K1, m0, k0, n0, element_bytes(a), element_bytes(c),
+                        accumulates, (tile.m, tile.k, tile.n) if tile is not None else None)
     if engine == "rvv":
         issue = 2 * macs / rate(arch.rvv.fma_flops_per_cycle, dtype)
-        return Work("vector", "rvv", issue, 0.0, ops, reg_bytes, (),
-                    warning=f"xsmt.mmt4d runs on RVV: {why}")
-    issue = steps * _per_step(tile, m0, k0, n0) / arch.matrix.instructions_per_cycle
-    return Work("matrix", engine, issue, float(arch.matrix.latency_cycles), ops, reg_bytes, ())
-
-
-def instructions(op, arch) -> int:
-    """Engine instructions of an mmt4d (0 when it falls back to RVV)."""
-    a, b = op.operands[0].type, op.operands[1].type
-    M1, K1, m0, k0 = a.shape
-    N1, _, n0, _ = b.shape
-    _, tile, _ = choose_engine(arch, dtype_name(a), m0, k0, n0)
-    return M1 * N1 * K1 * _per_step(tile, m0, k0, n0) if tile is not None else 0
-
-
-def _per_step(tile, m0: int, k0: int, n0: int) -> int:
-    """Engine instructions per micro-tile step (an AME masks partial tiles: ceil)."""
-    return ceil(m0 / tile.m) * ceil(n0 / tile.n) * ceil(k0 / tile.k)
+        return Work("vector", "rvv", issue, vector_fill(arch, dtype), ops, 0, (),
+                    warning=f"xsmt.mmt4d runs on RVV: {why}", matrix=shape)
+    return Work("matrix", engine, 0.0, 0.0, ops, 0, (), matrix=shape)
 
 
 def dot(op, arch) -> Work:
@@ -83,4 +66,5 @@ def dot(op, arch) -> Work:
     flops = 2 * M * N * K
     issue = flops / rate(arch.rvv.fma_flops_per_cycle, dtype)
     types = [v.type for v in op.operands] + [r.type for r in op.results]
-    return Work("vector", "rvv", issue, 0.0, {dtype: flops}, spilled_bytes(types, arch), ())
+    return Work("vector", "rvv", issue, vector_fill(arch, dtype), {dtype: flops},
+                spilled_bytes(types, arch), ())

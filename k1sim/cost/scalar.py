@@ -1,7 +1,8 @@
 """The scalar pipe: scalar arithmetic, address arithmetic, loop control, barriers and allocs.
 
 Every scalar op (and each loop iteration's ``scf.for`` control, each ``scf.if`` and
-``scf.yield``) is one instruction at ``issue.scalar_ops_per_cycle``. Constants, annotations,
+``scf.yield``) is one instruction at ``issue.scalar_ops_per_cycle``; its result is ready
+after ``latency.scalar_cycles``. Constants, annotations,
 returns and function headers cost nothing (the compiler materialises constants once, outside
 the hot loop, or folds them into immediates).
 
@@ -11,7 +12,8 @@ Barriers and allocations are runtime calls (assumed costs, nobody publishes them
 * Creating, setting or releasing a barrier writes its word: ``BARRIER_SCALAR_OPS``.
 * ``mbarrier_arrive`` is an atomic add on the barrier word and ``mbarrier_wait`` polls it; the
   word is shared by the cores of the cluster, so each pays one L2 round trip
-  (``l2.latency_cycles``) as fill on top of ``BARRIER_SCALAR_OPS``. The time a wait blocks
+  (``l2.latency_cycles``) on top of ``BARRIER_SCALAR_OPS``, holding the scalar pipe (an
+  atomic orders memory: nothing after it issues until it returns). The time a wait blocks
   for the phase to flip is measured by the engine, not costed here.
 """
 
@@ -38,14 +40,15 @@ def scalar(op, arch) -> Work:
     if op.name in FREE_OPS:
         return FREE
     per_op = 1.0 / arch.issue.scalar_ops_per_cycle
-    if op.name in BARRIER_SYNC:
-        return Work("scalar", "scalar", BARRIER_SCALAR_OPS * per_op,
-                    float(arch.l2.latency_cycles), {}, 0, ())
+    if op.name in BARRIER_SYNC:  # an atomic: the in-order pipe waits for its round trip
+        return Work("scalar", "scalar", BARRIER_SCALAR_OPS * per_op + arch.l2.latency_cycles,
+                    0.0, {}, 0, ())
     if op.name in BARRIER_SETUP:
         return Work("scalar", "scalar", BARRIER_SCALAR_OPS * per_op, 0.0, {}, 0, ())
     if op.name in ALLOCS:
         return Work("scalar", "scalar", ALLOC_SCALAR_OPS * per_op, 0.0, {}, 0, ())
-    return Work("scalar", "scalar", per_op, 0.0, scalar_flops(op), 0, ())
+    fill = max(arch.latency.scalar_cycles - per_op, 0.0)
+    return Work("scalar", "scalar", per_op, fill, scalar_flops(op), 0, ())
 
 
 def scalar_flops(op) -> dict:

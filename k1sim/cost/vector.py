@@ -8,6 +8,9 @@
   written, at DLEN bits per cycle. ``reshape`` and ``expand_dims`` are metadata: free.
 * ``tt.reduce``: the elements at the ALU rate, plus one cycle per level of the log2 tree that
   combines the lanes (assumed).
+* Latency: the result is ready ``fill`` cycles after the unit's last slot, from the class's
+  latency in ``arch.latency`` (vector integer, vector float, divide; data movement runs on the
+  vector integer unit).
 * Arithmetic ops are counted for float math only (1 per element, an FMA 2); integer
   elementwise ops on tensors are address and mask arithmetic and are not counted.
 
@@ -28,6 +31,8 @@ from k1sim.ir import types as T
 TRANSCENDENTAL = frozenset((
     "math.exp", "math.exp2", "math.log", "math.log2", "math.tanh", "math.erf", "math.sqrt",
     "math.rsqrt", "arith.divf", "arith.remf"))
+DIVIDES = frozenset(("arith.divf", "arith.remf", "arith.divsi", "arith.divui", "arith.remsi",
+                     "arith.remui", "math.sqrt", "math.rsqrt"))
 CASTS = frozenset(f"arith.{n}" for n in (
     "extf truncf sitofp uitofp fptosi fptoui extsi extui trunci index_cast bitcast".split()))
 MOVEMENT = frozenset(("xsmt.pack", "xsmt.unpack", "xsmt.repack", "tt.trans", "tt.broadcast",
@@ -57,15 +62,28 @@ def _types(op) -> list:
     return [v.type for v in op.operands] + [r.type for r in op.results]
 
 
-def _work(op, arch, cycles: float, ops: dict | None = None) -> Work:
-    return Work("vector", "rvv", cycles, 0.0, ops or {}, spilled_bytes(_types(op), arch), ())
+def vector_fill(arch, dtype: str, divide: bool = False) -> float:
+    """Cycles from a vector op's last issue slot to its result: its class's latency
+    (``arch.latency``) less that slot, one cycle per LMUL-1 vector."""
+    lat = arch.latency
+    cycles = (lat.vector_divide_cycles if divide else
+              lat.vector_float_cycles if dtype.startswith(("f", "bf")) else
+              lat.vector_int_cycles)
+    return float(max(cycles - 1, 0))
+
+
+def _work(op, arch, cycles: float, ops: dict | None = None, fill: float | None = None) -> Work:
+    if fill is None:
+        fill = vector_fill(arch, dtype_name(op.results[0].type) if op.results else "i32")
+    return Work("vector", "rvv", cycles, fill, ops or {}, spilled_bytes(_types(op), arch), ())
 
 
 def movement(op, arch) -> Work:
     if op.name in METADATA:
         return FREE
     moved = op.operands[2].type if op.name == "tle.insert_tile" else op.results[0].type
-    return _work(op, arch, nbytes(moved) / (arch.rvv.dlen_bits / 8))
+    # data movement runs on the vector integer unit (slides, gathers, moves): its latency
+    return _work(op, arch, nbytes(moved) / (arch.rvv.dlen_bits / 8), fill=vector_fill(arch, "i8"))
 
 
 def elementwise(op, arch) -> Work:
@@ -88,7 +106,8 @@ def elementwise(op, arch) -> Work:
     else:
         cycles = n / rate(rv.alu_ops_per_cycle, dtype)
     counted = counted_ops(op, n)
-    return _work(op, arch, cycles, {dtype: counted} if counted else None)
+    fill = vector_fill(arch, dtype, divide=op.name in DIVIDES)
+    return _work(op, arch, cycles, {dtype: counted} if counted else None, fill)
 
 
 def counted_ops(op, n: int) -> int:
@@ -107,4 +126,5 @@ def reduce(op, arch) -> Work:
     levels = ceil(log2(src.shape[axis])) if src.shape[axis] > 1 else 0
     cycles = len(op.operands) * n_in / rate(arch.rvv.alu_ops_per_cycle, dtype) + levels
     combines = len(op.operands) * (n_in - n_out)  # zero over an axis of one
-    return _work(op, arch, cycles, {dtype: combines} if combines and T.is_float(src) else None)
+    return _work(op, arch, cycles, {dtype: combines} if combines and T.is_float(src) else None,
+                 vector_fill(arch, dtype))

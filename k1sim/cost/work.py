@@ -1,17 +1,21 @@
 """What one op costs: ``Work`` (busy cycles on a unit, arithmetic, register traffic) and the
 ``Transfer`` s beyond L1 that the memory model times.
 
-A ``Work`` is a pure description; the timing model turns it into simulated time. The core-side
-duration is ``max(issue-bound, operand-bound) + fill``: the unit issues ``issue_cycles`` of
-compute while ``reg_bytes`` stream between the vector registers and L1, and the two overlap
-(an in-order core keeps loading the next operand tile while the matrix or vector unit works on
-this one). Memory ``transfers`` are timed on top by the memory model.
+A ``Work`` is a pure description; the timing packages turn it into simulated time
+(``k1sim.cores``): the op occupies its unit for ``issue_cycles`` (reciprocal throughput x
+instructions) while ``reg_bytes`` stream between the vector registers and L1 on the load
+path, and its result is ready ``fill_cycles`` after the unit is done (the latency of its
+last instruction beyond its issue slot). A matrix op carries its ``MatrixShape`` instead:
+the engine's own package (``k1sim.ime``, ``k1sim.ame``, or the RVV unit) counts its
+instructions and plans its register blocking. Memory ``transfers`` are timed by the memory
+model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 UNITS = ("scalar", "vector", "matrix", "lsu", "none")
 ENGINES = ("ime", "ame", "rvv", "scalar", "none")
@@ -34,6 +38,23 @@ class Transfer:
 ABSORBED_LOAD = -1
 
 
+class MatrixShape(NamedTuple):
+    """An mmt4d as its engine sees it: ``A [M1, K1, m0, k0] x B [N1, K1, n0, k0]``, element
+    bytes of the inputs and of the result, and the engine tile (None on RVV)."""
+
+    dtype: str
+    M1: int
+    N1: int
+    K1: int
+    m0: int
+    k0: int
+    n0: int
+    in_bytes: float
+    out_bytes: float
+    accumulates: bool   # it accumulates in place into a loop-carried value (reads C)
+    tile: tuple | None  # (M, K, N) of one engine instruction
+
+
 @dataclass(frozen=True)
 class Work:
     unit: str
@@ -45,18 +66,7 @@ class Work:
     transfers: tuple
     fused_into: str | None = None
     warning: str | None = None
-
-    def operand_cycles(self, arch) -> float:
-        """Cycles the register <-> L1 traffic needs at the L1 bandwidth."""
-        return self.reg_bytes / arch.l1.bw_bytes_per_cycle if self.reg_bytes else 0.0
-
-    def cycles(self, arch) -> float:
-        """The op's time on its core: max(issue-bound, operand-bound) + fill (no transfers)."""
-        return max(self.issue_cycles, self.operand_cycles(arch)) + self.fill_cycles
-
-    def bound(self, arch) -> str:
-        """``"operand"`` when register <-> L1 traffic sets the time, else ``"issue"``."""
-        return "operand" if self.operand_cycles(arch) > self.issue_cycles else "issue"
+    matrix: MatrixShape | None = None
 
 
 FREE = Work("none", "none", 0.0, 0.0, {}, 0, ())

@@ -22,7 +22,10 @@ class RunResult:
     each thread spent blocked on barriers; ``bytes_by_level`` the bytes served by
     each memory level; ``links`` each shared link's (L2 per cluster, DRAM,
     scratchpad ports) bytes, busy cycles and transfers (start, end, bytes,
-    requesting core); ``op_stats`` per-op rows keyed by source location;
+    requesting core); ``overlap`` per thread the cycles its memory transfers took
+    and how many of them its compute hid (``transfer_cycles``, ``hidden_cycles``);
+    ``op_stats`` per-op rows keyed by source location (``cycles`` each op added to its
+    thread's time, ``wait`` it spent waiting for operands, ``bound``);
     ``trace`` one (thread, unit, op, location, start, end) per executed op.
     ``arch_config`` is the ``Arch`` itself (``used_arch()``).
     ``op_counts`` counts executed ops by name (an ``scf.for`` counts once
@@ -47,6 +50,7 @@ class RunResult:
     wait_cycles: dict = field(default_factory=dict)
     bytes_by_level: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
+    overlap: dict = field(default_factory=dict)
     op_stats: list = field(default_factory=list)
     trace: list = field(default_factory=list)
     # The Arch itself, so reports of a what-if YAML that keeps a shipped id use its values.
@@ -131,5 +135,6 @@ class RunResult:
             "bytes_by_level": dict(self.bytes_by_level),
             "links": {name: {k: v for k, v in link.items() if k != "trace"}
                       for name, link in self.links.items()},
+            "overlap": {str(t): dict(o) for t, o in self.overlap.items()},
             "op_stats": list(self.op_stats),
         }

@@ -14,6 +14,7 @@ from collections import Counter
 import numpy as np
 
 from k1sim.engine.barriers import Barrier
+from k1sim.engine.seam import access
 from k1sim.errors import K1SimError
 from k1sim.functional.dtypes import storage_dtype
 from k1sim.functional.memory import Allocation
@@ -132,6 +133,11 @@ class ThreadCtx:
 
     def warn(self, op, message: str) -> None:
         self.launch.warn(op, message)
+
+    @staticmethod
+    def access(value):
+        """What a pointer value touches, for the timing model (``k1sim.engine.seam``)."""
+        return access(value)
 
     def on_thread(self, thread: int) -> "ThreadCtx":
         """The same program on another thread of the stream (a parallel-loop worker)."""

@@ -4,7 +4,9 @@ Layout (``docs/trace.md`` has more):
 
 * one process per cluster (``pid`` = cluster index, named ``cluster N``), with one thread
   track per hardware thread (``tid`` = thread index, named ``thread N (core N)``: the
-  simulator runs one hardware thread per core, thread ``N`` on core ``N``);
+  simulator runs one hardware thread per core, thread ``N`` on core ``N``); a pipelined core
+  runs several ops at once, so a thread spreads over more lanes when they overlap
+  (``thread N (core N) (2)``...);
 * each op a complete slice (``"ph": "X"``) named ``op @ file:line:col``, category its unit,
   args its engine, bound, shapes, bytes, ops and MACs and its exact cycles; each barrier
   wait a slice ``wait op @ file:line:col`` of category ``sync``;
@@ -38,6 +40,7 @@ from k1sim.errors import K1SimError
 
 MAC_OPS = frozenset({"xsmt.mmt4d", "tt.dot"})   # ops whose arithmetic is multiply-accumulates
 COUNTER_LINKS = ("L2", "DRAM")                   # links with a bandwidth counter
+LANE_TIDS = 1_000_000                            # tids of a thread's extra lanes start here
 
 
 def chrome_trace(result, arch=None) -> dict:
@@ -59,8 +62,7 @@ def chrome_trace(result, arch=None) -> dict:
         events += _process(c, f"cluster {c}", c)
     for t in threads:
         events += _thread(t // per_cluster, t, f"thread {t} (core {t})", t)
-    for entry in sorted(result.trace, key=lambda e: (e[0], e[4], e[5])):
-        events.append(_slice(entry, entry[0] // per_cluster, clock))
+    events += _thread_slices(result.trace, per_cluster, clock)
     events += _process(shared, "shared memory", shared)
     first_tid = 1000 * (max(threads, default=0) // 1000 + 1)
     events += _links(result.links, shared, first_tid, clock)
@@ -117,7 +119,32 @@ def _thread(pid: int, tid: int, name: str, order: int) -> list:
              "args": {"sort_index": order}}]
 
 
-def _slice(entry, pid: int, clock: _Clock) -> dict:
+def _thread_slices(trace, per_cluster: int, clock: _Clock) -> list:
+    """Each thread's ops and waits. A pipelined core runs ops at once (a load beside an
+    mmt4d, loop control beside both), and a track's slices must not overlap, so a thread
+    spreads over lanes: ``thread T (core T)``, then ``thread T (core T) (2)``..."""
+    events, lanes = [], {}
+    for entry in sorted(trace, key=lambda e: (e[0], e[4], e[5])):
+        thread, pid = entry[0], entry[0] // per_cluster
+        ends = lanes.setdefault(thread, [])
+        t0 = clock.ns(entry[4])
+        lane = next((i for i, last in enumerate(ends) if last <= t0), len(ends))
+        if lane == len(ends):
+            ends.append(0)
+            if lane:
+                events += _thread(pid, _lane_tid(thread, lane),
+                                  f"thread {thread} (core {thread}) ({lane + 1})",
+                                  _lane_tid(thread, lane))
+        ends[lane] = max(clock.ns(entry[5]), t0)
+        events.append(_slice(entry, pid, _lane_tid(thread, lane), clock))
+    return events
+
+
+def _lane_tid(thread: int, lane: int) -> int:
+    return thread if lane == 0 else LANE_TIDS + thread * 100 + lane
+
+
+def _slice(entry, pid: int, tid: int, clock: _Clock) -> dict:
     """An op's or a barrier wait's complete event."""
     thread, unit, op, where, start, end = entry
     args = {"op": op, "where": where, "unit": unit}
@@ -133,7 +160,7 @@ def _slice(entry, pid: int, clock: _Clock) -> dict:
     args["start_cycle"] = start
     args["cycles"] = end - start
     name = f"wait {op} @ {where}" if unit == "sync" else f"{op} @ {where}"
-    return {"ph": "X", "name": name, "cat": unit, "pid": pid, "tid": thread,
+    return {"ph": "X", "name": name, "cat": unit, "pid": pid, "tid": tid,
             **clock.span(start, end), "args": args}
 
 

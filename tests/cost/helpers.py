@@ -18,7 +18,10 @@ def fake_arch(arch_id="0xA03C", kind="ime", tiles=None, vlen_bits=256, dlen_bits
     return NS(
         arch_id=arch_id, name="fake", core=core, soc="K1", projected=False, freq_mhz=2000.0,
         clusters=1, cores_per_cluster=4,
-        issue=NS(width_per_cycle=2, out_of_order=False, scalar_ops_per_cycle=2.0),
+        issue=NS(width_per_cycle=2, out_of_order=False, window_entries=0,
+                 scalar_ops_per_cycle=2.0),
+        latency=NS(scalar_cycles=1, vector_int_cycles=4, vector_float_cycles=5,
+                   vector_divide_cycles=12),
         rvv=NS(vlen_bits=vlen_bits, dlen_bits=dlen_bits,
                fma_flops_per_cycle={"f32": 16.0, "f16": 32.0, "bf16": 32.0, "i8": 64.0},
                alu_ops_per_cycle={"f32": 4.0, "f16": 8.0, "bf16": 8.0, "i8": 16.0, "i32": 4.0},

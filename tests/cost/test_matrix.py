@@ -1,9 +1,12 @@
-"""mmt4d engine choice, instruction counts, register blocking and tt.dot (issue 4 "Cost model")."""
+"""mmt4d engine choice, instruction counts, register blocking and tt.dot (issue 4 "Cost model";
+issue 10 mechanism 6: the register-blocking plan)."""
 
 import pytest
 
+from k1sim import ame, ime
+from k1sim.cores.units import timed
 from k1sim.cost import decompose
-from k1sim.cost.matrix import choose_engine, instructions
+from k1sim.cost.matrix import choose_engine
 from tests.cost.helpers import A60, A100, AME, X60, fake_arch, kernel, op, tile
 
 
@@ -33,12 +36,28 @@ def test_a60_i8_runs_on_the_ime_with_the_exact_instruction_count():
     mm, uses = mmt4d((4, 4, 16, 32), (2, 4, 16, 32))
     w = decompose(mm, A60, uses)
     assert (w.unit, w.engine, w.warning) == ("matrix", "ime", None)
-    assert instructions(mm, A60) == 2048
-    assert w.issue_cycles == 2048 / A60.matrix.instructions_per_cycle
-    assert w.fill_cycles == A60.matrix.latency_cycles
+    c = ime.cost(w.matrix, A60)
+    assert c.instructions == ime.instructions(w.matrix) == 2048
+    assert c.issue_cycles == 2048 / A60.matrix.instructions_per_cycle
+    assert c.fill_cycles == A60.matrix.latency_cycles - 1
     assert w.ops == {"i8": 2 * (4 * 16) * (2 * 16) * (4 * 32)}
-    # register blocking: 32 steps x (16*32 A + 16*32 B) i8 bytes + the i32 accumulator stored once
-    assert w.reg_bytes == 32 * (16 * 32 + 16 * 32) + 4 * 2 * 16 * 16 * 4
+    # register blocking over engine tiles: 16 x 8 accumulator tiles (64 B each), 16 K steps
+    # of 32-B A and B tiles; an mr x nr block and its operands fit the 1 KiB register file
+    p = c.plan
+    assert p.mr * p.nr * 64 + p.mr * 32 + p.nr * 32 <= 1024
+    assert p.a_bytes == 16 * 16 * 32 * -(-8 // p.nr)
+    assert p.b_bytes == 8 * 16 * 32 * -(-16 // p.mr)
+    assert p.c_bytes == 16 * 8 * 64
+    # the best block loads less than the naive one tile pair per instruction
+    assert c.reg_bytes == p.a_bytes + p.b_bytes + p.c_bytes < 2048 * 64
+
+
+def test_register_resident_operands_cost_no_l1_traffic():
+    # A, B (256 B each) and C (256 B of i32) together fit the 1 KiB register file
+    mm, uses = mmt4d((2, 4, 4, 8), (2, 4, 4, 8))
+    c = ime.cost(decompose(mm, A60, uses).matrix, A60)
+    assert (c.instructions, c.reg_bytes) == (16, 0)
+    assert c.plan.mr == 0
 
 
 def test_instructions_per_cycle_divides_the_issue_bound():
@@ -57,7 +76,7 @@ def test_non_multiple_micro_tiles_fall_back_to_rvv_with_a_warning_naming_the_op(
                                                                                  why):
     mm, uses = mmt4d(a_shape, b_shape)
     w = decompose(mm, A60, uses)
-    assert (w.unit, w.engine, w.fill_cycles) == ("vector", "rvv", 0.0)
+    assert (w.unit, w.engine, w.fill_cycles) == ("vector", "rvv", A60.latency.vector_int_cycles - 1)
     assert w.warning.startswith("xsmt.mmt4d runs on RVV: " + why)
     M, N, K = a_shape[2], b_shape[2], a_shape[3]
     assert w.issue_cycles == 2 * M * N * K / A60.rvv.fma_flops_per_cycle["i8"]
@@ -84,7 +103,7 @@ def test_a100_has_f16_and_i4_tiles():
     mm, uses = mmt4d((1, 2, 16, 16), (1, 2, 8, 16), dtype="f16")
     w = decompose(mm, A100, uses)
     assert (w.engine, w.warning) == ("ime", None)
-    assert instructions(mm, A100) == 2 * (16 // 8) * (8 // 8) * (16 // 8)
+    assert ime.instructions(w.matrix) == 2 * (16 // 8) * (8 // 8) * (16 // 8)
     assert choose_engine(A100, "i4", 8, 32, 8)[:2] == ("ime", A100.matrix.tiles["i4"])
     assert choose_engine(A100, "i4", 8, 16, 8)[0] == "rvv"  # k0 16 is not a multiple of 32
 
@@ -93,35 +112,33 @@ def test_the_ame_masks_partial_tiles_instead_of_falling_back():
     mm, uses = mmt4d((1, 1, 16, 4), (1, 1, 16, 4), dtype="f16")  # AME f16 tile 32 x 2 x 32
     w = decompose(mm, AME, uses)
     assert (w.unit, w.engine, w.warning) == ("matrix", "ame", None)
-    assert instructions(mm, AME) == 1 * 1 * 2  # ceil(16/32) * ceil(16/32) * ceil(4/2)
+    assert ame.instructions(w.matrix) == 1 * 1 * 2  # ceil(16/32) * ceil(16/32) * ceil(4/2)
     i8, u8 = mmt4d((1, 1, 32, 4), (1, 1, 32, 4), dtype="bf16")
     assert decompose(i8, AME, u8).engine == "rvv"  # no bf16 tile on this AME
 
 
-def test_cycles_are_the_max_of_issue_and_operand_bound_plus_fill():
-    # micro tile = engine tile: one instruction per step, but 32 + 32 operand bytes per step
-    small, u1 = mmt4d((1, 16, 4, 8), (1, 16, 4, 8))
-    w = decompose(small, A60, u1)
-    assert w.issue_cycles == 16
-    assert w.reg_bytes == 16 * 64 + 4 * 4 * 4
-    assert w.bound(A60) == "operand"
-    assert w.cycles(A60) == w.reg_bytes / A60.l1.bw_bytes_per_cycle + w.fill_cycles
+def test_the_op_takes_the_longer_of_issue_and_operand_traffic_and_names_it():
+    # micro tile = engine tile and K too long to keep in registers: 16 instructions but
+    # every A and B tile streams from L1 (64 B per instruction at 32 B/cycle)
+    small, u1 = mmt4d((1, 64, 4, 8), (1, 64, 4, 8))
+    t = timed(decompose(small, A60, u1), A60)
+    assert t.reg_bytes == 64 * 64 + 4 * 4 * 4
+    assert t.busy == t.reg_bytes / A60.l1.bw_bytes_per_cycle
+    assert t.bound == "L1" and t.units == ("matrix", "vector") and t.operand == t.busy
     # big micro tiles reuse each loaded tile across many instructions: issue-bound
-    big, u2 = mmt4d((1, 1, 32, 32), (1, 1, 32, 32))
-    w = decompose(big, A60, u2)
-    assert w.issue_cycles == 8 * 8 * 4
-    assert w.reg_bytes / A60.l1.bw_bytes_per_cycle < w.issue_cycles
-    assert w.bound(A60) == "issue"
-    assert w.cycles(A60) == w.issue_cycles + w.fill_cycles
-    # the same op on an arch with a quarter of the L1 bandwidth flips to operand-bound
+    big, u2 = mmt4d((1, 4, 32, 32), (1, 4, 32, 32))
+    t = timed(decompose(big, A60, u2), A60)
+    assert t.busy == 4 * 8 * 8 * 4 and t.bound == "ime"
+    assert t.fill == A60.matrix.latency_cycles - 1
+    # the same op on an arch with a quarter of the L1 bandwidth flips to L1-bound
     narrow = fake_arch(l1_bw=8.0)
-    assert decompose(big, narrow, u2).bound(narrow) == "operand"
+    assert timed(decompose(big, narrow, u2), narrow).bound == "L1"
 
 
 def test_the_three_operand_form_does_not_read_its_destination():
     two, u2 = mmt4d((1, 1, 4, 8), (1, 1, 4, 8))
     three, u3 = mmt4d((1, 1, 4, 8), (1, 1, 4, 8), third=True)
-    assert decompose(three, A60, u3).reg_bytes == decompose(two, A60, u2).reg_bytes
+    assert timed(decompose(three, A60, u3), A60) == timed(decompose(two, A60, u2), A60)
 
 
 def test_tt_dot_is_rvv_fmas():

@@ -6,7 +6,8 @@ import pytest
 
 from k1sim.arch import load_arch
 from k1sim.cost import Uses, decompose
-from k1sim.cost.matrix import instructions
+from k1sim import ime as ime_engine
+from k1sim.cores.units import timed
 from k1sim.cost.vector import register_file_bytes
 from k1sim.ir.parser import parse
 
@@ -32,7 +33,7 @@ def test_no_op_of_any_kernel_beats_the_arch_peak(arch_id):
             uses = Uses.of(func)
             for op in func.walk():
                 w = decompose(op, arch, uses)
-                cycles = w.cycles(arch)
+                cycles = timed(w, arch).busy
                 for dtype, n in w.ops.items():
                     engine = w.engine if w.engine in ("ime", "ame") else "rvv"
                     peak = arch.peak_ops_per_cycle(engine, dtype) or arch.peak_ops_per_cycle(
@@ -47,10 +48,11 @@ def test_the_a60_int8_gemm_runs_on_the_ime_at_its_peak():
     w = decompose(mm, arch, uses)
     assert (w.unit, w.engine, w.warning) == ("matrix", "ime", None)
     # A [2, 8, 16, 32] x B [2, 8, 16, 32], tile 4 x 8 x 4: 32 steps x 4*4*4
-    assert instructions(mm, arch) == 2048
-    assert w.bound(arch) == "issue"
-    assert w.ops["i8"] / w.issue_cycles == arch.peak_ops_per_cycle("ime", "i8") == 256
-    assert w.fill_cycles == arch.matrix.latency_cycles
+    c = ime_engine.cost(w.matrix, arch)
+    assert c.instructions == 2048
+    assert timed(w, arch).bound == "ime"
+    assert w.ops["i8"] / c.issue_cycles == arch.peak_ops_per_cycle("ime", "i8") == 256
+    assert c.fill_cycles == arch.matrix.latency_cycles - 1
 
 
 def test_the_same_int8_gemm_on_x60_falls_back_and_is_far_slower():
@@ -61,7 +63,7 @@ def test_the_same_int8_gemm_on_x60_falls_back_and_is_far_slower():
     assert rvv.engine == "rvv" and "0x503C (spacemit-x60) has no matrix engine" in rvv.warning
     assert rvv.issue_cycles == rvv.ops["i8"] / x60.rvv.fma_flops_per_cycle["i8"]
     # the vendor peaks: IME 256 i8 ops/cycle against 64 on RVV (less the IME pipeline fill)
-    assert rvv.cycles(x60) > 3.9 * ime.cycles(a60)
+    assert timed(rvv, x60).busy > 3.9 * timed(ime, a60).busy
 
 
 def test_a100_runs_the_f16_attention_mmt4ds_on_ime2():
@@ -103,4 +105,4 @@ def test_a_clock_override_keeps_per_cycle_costs():
     func, uses = kernel("kernels/gemm_i8.xsmt")
     (mm,) = named(func, "xsmt.mmt4d")
     fast, slow = load_arch("0xA03C"), load_arch("0xA03C", freq_mhz=1600)
-    assert decompose(mm, slow, uses).issue_cycles == decompose(mm, fast, uses).issue_cycles
+    assert timed(decompose(mm, slow, uses), slow) == timed(decompose(mm, fast, uses), fast)

@@ -64,7 +64,8 @@ def run(request, wasm_module, tmp_path_factory):
 
 # ------------------------------------------------------------------ helpers
 THREAD_SLICES = """
-    select t.tid, p.pid, s.name, s.category, s.ts, s.dur, s.depth, s.arg_set_id
+    select cast(substr(t.name, 8, instr(substr(t.name, 8), ' ') - 1) as int) tid,
+           p.pid, s.name, s.category, s.ts, s.dur, s.depth, s.arg_set_id
     from slice s join thread_track tt on s.track_id = tt.id
     join thread t using (utid) join process p using (upid)
     where p.name like 'cluster %'"""
@@ -97,7 +98,8 @@ def test_one_process_per_cluster_one_track_per_thread(run):
     per = run.arch.cores_per_cluster
     got = {(r.tid, r.tname, r.pid, r.pname) for r in run.rows(
         "select t.tid, t.name tname, p.pid, p.name pname from thread t join process p "
-        "using (upid) where p.name like 'cluster %' and t.name is not null")}
+        "using (upid) where p.name like 'cluster %' and t.name is not null "
+        "and t.name not like '%) (%'")}
     assert got == {(t, f"thread {t} (core {t})", t // per, f"cluster {t // per}")
                    for t in threads(run.result)}
     shared = run.rows("select pid from process where name = 'shared memory'")

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from k1sim import Simulator
-from k1sim.engine.arch_timing import in_bounds_share
+from k1sim.engine.seam import in_bounds_share
 from k1sim.functional.memory import Allocation, BlockPtr
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,75 @@
+"""The register-blocking plan of an mmt4d: which engine tiles stay in registers, and the L1
+traffic that follows.
+
+A compiler's micro kernel for ``C += A . B^T`` holds an ``mr x nr`` block of accumulator tiles
+in registers and, for each step along K, loads ``mr`` A tiles and ``nr`` B tiles and issues the
+``mr * nr`` engine instructions between them. The block is chosen to fit the register file
+(accumulators plus the operand tiles of one K step) and, among the blocks that fit, to load
+the fewest bytes per instruction. Over the whole op that loads every A tile once per column
+block and every B tile once per row block, and each accumulator tile once (read too when the
+op accumulates in place), as a compiler would.
+
+When A, B and C together fit the register file they never leave it: register-resident
+operands (constants, loop-invariant tiles, values the producing op left in registers) cost no
+L1 traffic at all.
+
+The plan depends only on the tile counts and sizes, so it is computed once per shape. Each
+engine's package applies it to its own tiles and registers: the IME to its tile in the 32
+vector registers (``k1sim.ime``), the AME to its tile registers (``k1sim.ame``), the RVV
+fallback to row x vector tiles (``k1sim.cores.rvv``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from math import ceil
+from typing import NamedTuple
+
+
+class Plan(NamedTuple):
+    mr: int            # accumulator tiles per row of the block (0: everything resident)
+    nr: int            # accumulator tiles per column of the block
+    a_bytes: int       # A bytes loaded from L1 over the op
+    b_bytes: int       # B bytes loaded
+    c_bytes: int       # accumulator bytes loaded and stored
+
+    @property
+    def l1_bytes(self) -> int:
+        return self.a_bytes + self.b_bytes + self.c_bytes
+
+
+class EngineCost(NamedTuple):
+    """What a matrix engine's package makes of one mmt4d."""
+
+    instructions: int
+    issue_cycles: float    # the engine's occupancy: instructions / rate
+    fill_cycles: float     # result latency beyond the last instruction's issue slot
+    reg_bytes: int         # L1 <-> register bytes of the blocking plan
+    plan: Plan
+
+
+@lru_cache(maxsize=4096)
+def plan(mt: int, nt: int, kt: int, a_tile: float, b_tile: float, c_tile: float,
+         register_bytes: int, accumulates: bool) -> Plan:
+    """The plan for ``mt x nt`` accumulator tiles over ``kt`` K steps, with tiles of
+    ``a_tile``, ``b_tile`` and ``c_tile`` bytes and ``register_bytes`` of registers."""
+    whole = mt * kt * a_tile + nt * kt * b_tile + mt * nt * c_tile
+    if whole <= register_bytes:
+        return Plan(0, 0, 0, 0, 0)
+    best = None
+    for mr in range(1, mt + 1):
+        for nr in range(1, nt + 1):
+            if mr * nr * c_tile + mr * a_tile + nr * b_tile > register_bytes:
+                break
+            a = mt * kt * a_tile * ceil(nt / nr)
+            b = nt * kt * b_tile * ceil(mt / mr)
+            if best is None or a + b < best[0]:
+                best = (a + b, mr, nr, a, b)
+    if best is None:  # not even one accumulator tile beside its operands: stream all three
+        mr = nr = 1
+        a, b = mt * kt * a_tile * nt, nt * kt * b_tile * mt
+        c = mt * nt * kt * c_tile * 2
+        return Plan(mr, nr, ceil(a), ceil(b), ceil(c))
+    _, mr, nr, a, b = best
+    c = mt * nt * c_tile * (2 if accumulates else 1)
+    return Plan(mr, nr, ceil(a), ceil(b), ceil(c))

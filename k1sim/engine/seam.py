@@ -1,0 +1,111 @@
+"""The seam between the engine and a timing model: the one interface the engine times through.
+
+The interpreter calls ``issue`` for every op it executes (after computing its values),
+``flush`` before an op that meets other threads and at the end of a program, and ``waited``
+after a barrier wait. A timing model never sees array values: for a pointer operand it asks
+the thread context for an ``Access`` (``ctx.access(value)``), the address pattern the engine
+derives from the pointer's metadata (allocation, first element, shape, strides).
+
+``NullTiming`` lets no time pass: a functional-only run. ``k1sim.cores.ArchTiming`` is the
+arch's model (pipelined cores, matrix engines, the memory system).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Protocol
+
+from k1sim.functional.memory import BlockPtr, Pointer, Pointers
+
+
+class Timing(Protocol):
+    flush_before: frozenset   # op names whose thread's pending time passes before them
+
+    def issue(self, ctx, op, args: list) -> Generator:
+        """Let ``op``'s time pass on ``ctx``'s thread (``yield from``)."""
+
+    def flush(self, ctx) -> Generator:
+        """Let everything the thread issued complete (``yield from``)."""
+
+    def waited(self, ctx, op, start: float, end: float) -> None:
+        """The thread was blocked on a barrier from ``start`` to ``end``."""
+
+    def results(self, arch, threads: int) -> dict:
+        """The RunResult fields the model fills."""
+
+    def trace_warnings(self) -> list[str]:
+        """What the run should say about its trace (events it did not keep)."""
+
+
+class NullTiming:
+    """No time passes: values only. Its results are those of a run that took no time."""
+
+    flush_before = frozenset()
+
+    def issue(self, ctx, op, args):
+        return
+        yield  # a generator that yields nothing
+
+    def flush(self, ctx):
+        return
+        yield
+
+    def waited(self, ctx, op, start, end) -> None:
+        pass
+
+    def results(self, arch, threads: int) -> dict:
+        return {}
+
+    def trace_warnings(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a memory access touches, without its data: ``alloc`` identifies the allocation,
+    ``origin`` is the element address of the first element (None for a gather or scatter,
+    whose lanes are runtime values), ``block`` the shape, ``strides`` its element strides,
+    ``in_bounds`` the share of the block inside its bounds (a boundary-checked block moves
+    only that part), ``itemsize`` bytes per element."""
+
+    alloc: int
+    origin: int | None
+    block: tuple
+    strides: tuple
+    in_bounds: float
+    itemsize: int
+    pointer: object = None   # the engine's pointer, for ``window`` (never read by timing)
+
+    @property
+    def key(self) -> tuple:
+        """The cache model's block: allocation, first element and shape."""
+        return (self.alloc, self.origin, self.block)
+
+    def window(self, offsets, shape) -> "Access":
+        """The ``shape`` window at ``offsets`` (scalars) inside this block."""
+        if not isinstance(self.pointer, BlockPtr):
+            return self
+        return access(self.pointer.window(offsets, shape))
+
+
+def access(value) -> Access | None:
+    """The ``Access`` of a pointer value (None for anything else)."""
+    if isinstance(value, BlockPtr):
+        return Access(id(value.alloc), value.origin(), value.block, value.strides,
+                      in_bounds_share(value), value.alloc.itemsize, value)
+    if isinstance(value, Pointers):
+        return Access(id(value.alloc), None, value.offsets.shape, (), 1.0,
+                      value.alloc.itemsize, value)
+    if isinstance(value, Pointer):
+        return Access(id(value.alloc), value.offset, (), (), 1.0, value.alloc.itemsize, value)
+    return None
+
+
+def in_bounds_share(p: BlockPtr) -> float:
+    """The share of a block pointer's window inside its bounds."""
+    inside = total = 1
+    for off, n, bound in zip(p.offsets, p.block, p.shape):
+        inside *= max(0, min(n, bound - off) - max(0, -off))
+        total *= n
+    return inside / total if total else 0.0
