@@ -230,14 +230,21 @@ def _check_in_allocation(alloc: Allocation, addr: np.ndarray, what: str) -> None
                           f"[0, {alloc.size})")
 
 
-def read_block(p: BlockPtr, checked=(), padding_nan=False):
+# tt.load's ``padding`` property: what a float element outside the checked bounds
+# reads (FORMAT.md 4.2; 3 and 4 are spine-triton's neg_inf / pos_inf padding options).
+# Anything else, and every integer element, reads zero.
+PADDING_FILL = {2: np.nan, 3: -np.inf, 4: np.inf}
+
+
+def read_block(p: BlockPtr, checked=(), padding=None):
     """``tt.load`` of a block pointer: out-of-bounds elements on checked dims read
-    zero (NaN with ``padding_nan``); None in a timing-only run."""
+    zero, or ``PADDING_FILL[padding]`` for floats; None in a timing-only run."""
     box, start = _box(p, set(checked), "load")
     data = p.alloc.data
     if data is None:
         return None
-    out = np.full(p.block, np.nan if padding_nan and data.dtype.kind == "f" else 0, data.dtype)
+    fill = PADDING_FILL.get(padding, 0) if data.dtype.kind == "f" else 0
+    out = np.full(p.block, fill, data.dtype)
     if start is not None:
         view = _box_view(p, box, start)
         out[box] = view if view is not None else data[_box_addresses(p, box, start)]

@@ -47,7 +47,7 @@ def _segments(op, args) -> tuple:
 def _load(op, args, ctx):
     ptr, mask, other = _segments(op, args)
     if isinstance(ptr, mem.BlockPtr):
-        return mem.read_block(ptr, op.prop("boundaryCheck") or (), op.prop("padding") == 2)
+        return mem.read_block(ptr, op.prop("boundaryCheck") or (), op.prop("padding"))
     return mem.gather(ptr, mask, other)
 
 

@@ -8,10 +8,10 @@ from hypothesis import given, settings, strategies as st
 from k1sim.functional.memory import Allocation, BlockPtr, MemoryFault, read_block, write_block
 
 
-def reference_read(p: BlockPtr, checked, nan=False):
+def reference_read(p: BlockPtr, checked, fill=0.0):
     """Each element on its own: bounds per dim, then the allocation."""
     data = p.alloc.data
-    out = np.full(p.block, np.nan if nan else 0, data.dtype)
+    out = np.full(p.block, fill, data.dtype)
     for pos in itertools.product(*map(range, p.block)):
         idx = [o + i for o, i in zip(p.offsets, pos)]
         inside = [0 <= x < b for x, b in zip(idx, p.shape)]
@@ -41,12 +41,14 @@ def block_pointers(draw):
 
 
 @settings(max_examples=400, deadline=None)
-@given(block_pointers(), st.booleans())
-def test_read_block_matches_the_reference(case, nan):
+@given(block_pointers(), st.sampled_from([(None, 0.0), (2, np.nan), (3, -np.inf),
+                                           (4, np.inf)]))
+def test_read_block_matches_the_reference(case, padding):
+    """tt.load's padding 2 / 3 / 4 (nan, neg_inf, pos_inf) fill the checked dims."""
     p, checked = case
-    want = reference_read(p, checked, nan)
+    want = reference_read(p, checked, padding[1])
     try:
-        got = read_block(p, checked, nan)
+        got = read_block(p, checked, padding[0])
     except MemoryFault:
         got = "fault"
     if isinstance(want, str) or isinstance(got, str):
