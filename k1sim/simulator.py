@@ -122,6 +122,17 @@ class Simulator:
         return self.arch
 
 
+def initial_arguments(program, seed: int = 0, kernel: str | None = None) -> dict:
+    """The values a run of ``program`` starts from, by argument name: each pointer
+    argument's array (its ``k1sim.shape`` filled by ``k1sim.init`` from ``seed``, exactly
+    as ``execute`` fills it) and each scalar argument's ``k1sim.value``."""
+    module = _module(program)
+    kargs = meta.kernel_args(meta.select_kernel(module, kernel))
+    values, allocs = build_arguments(kargs, {}, {}, seed, False, [])
+    return {a.name: allocs[a.name].data.reshape(allocs[a.name].shape) if a.is_pointer
+            else getattr(v, "item", lambda: v)() for a, v in zip(kargs, values)}
+
+
 def _module(program) -> Module:
     if isinstance(program, Module):
         return program
@@ -200,4 +211,4 @@ def _placed(spec: LaunchSpec, text: str, err) -> K1SimError:
                       line_text=pos.source.line_text(line))
 
 
-__all__ = ["Simulator", "RunOptions", "RunResult", "DEFAULT_TOLERANCE"]
+__all__ = ["Simulator", "RunOptions", "RunResult", "DEFAULT_TOLERANCE", "initial_arguments"]
