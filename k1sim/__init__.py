@@ -18,7 +18,7 @@ _LAZY = {
     "RunOptions": ("k1sim.run_options", "RunOptions"),
     "load_arch": ("k1sim.arch", "load_arch"),
     "Arch": ("k1sim.arch", "Arch"),
-    "RunResult": ("k1sim.engine.result", "RunResult"),
+    "RunResult": ("k1sim.result", "RunResult"),
 }
 
 __all__ = ["K1SimError", "ParseError", "VerifyError", "BuildError", "RuntimeFault", *_LAZY]

@@ -20,7 +20,6 @@ from k1sim.engine import runtime_ops  # noqa: F401  (registers alloc and barrier
 from k1sim.engine.inputs import build_arguments
 from k1sim.engine.interpreter import is_parallel
 from k1sim.engine.launcher import run_kernel
-from k1sim.engine.result import RunResult
 from k1sim.engine.seam import NullTiming
 from k1sim.engine.state import Launch
 from k1sim.errors import K1SimError, ParseError
@@ -30,6 +29,7 @@ from k1sim.functional.semantics import load_all
 from k1sim.ir import launch as meta
 from k1sim.ir.core import Module
 from k1sim.ir.launch import LaunchSpec
+from k1sim.result import RunResult
 from k1sim.run_options import RunOptions
 
 # Tolerances of an expect when neither the file nor the caller gives them, by

@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from k1sim.report.batch import run_report, write_report
+    from k1sim.sweep.batch import run_report, write_report
 
     rep = run_report(args.directory, args.archs, args.expected, progress=sys.stderr)
     written = write_report(rep, args.out, progress=sys.stderr)

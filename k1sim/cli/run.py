@@ -118,7 +118,8 @@ def run(args) -> int:
     if args.output:
         _write_outputs(result, Path(args.output), args.quiet)
     if args.json:
-        _write_text("--json", args.json, result.to_json())
+        from k1sim.report.tables import to_json
+        _write_text("--json", args.json, to_json(result))
     if args.csv:
         from k1sim.report.tables import to_csv
         _write_text("--csv", args.csv, to_csv(result))

@@ -20,7 +20,7 @@ from k1sim.cores.units import timed
 from k1sim.cores.window import WindowedCore
 from k1sim.cost import Uses, decompose
 from k1sim.cost.uses import SYNC_OPS, defining_op, enclosing_op
-from k1sim.cost.work import ABSORBED_LOAD
+from k1sim.cost.work import ABSORBED_LOAD, EngineDtype
 from k1sim.memory import MemorySystem, TraceLog
 
 
@@ -99,7 +99,7 @@ class ArchTiming:
     def _record(self, ctx, op, work, t, times, wait, producer, level, moved) -> None:
         start, shown, end = times
         for dtype, n in work.ops.items():
-            self.ops[f"{work.engine}:{dtype}"] += n
+            self.ops[EngineDtype(work.engine, dtype)] += n
         stats = self.op_stats.get(id(op))
         if stats is None:
             stats = self.op_stats[id(op)] = OpStats(op, where(op), _shown_name(op, work))
@@ -184,10 +184,7 @@ class ArchTiming:
 
     def results(self, arch, threads: int) -> dict:
         """The RunResult fields this model fills."""
-        peaks = {}
-        for key in self.ops:
-            engine, dtype = key.split(":")
-            peaks[key] = arch.peak_ops_per_s(engine, dtype, threads)
+        peaks = {key: arch.peak_ops_per_s(key.engine, key.dtype, threads) for key in self.ops}
         rows = sorted((s.to_dict() for s in self.op_stats.values()),
                       key=lambda r: (-r["cycles"], r["where"], r["op"]))
         return {"ops": dict(self.ops), "peak_ops_per_s": peaks,

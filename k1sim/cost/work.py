@@ -22,6 +22,17 @@ ENGINES = ("ime", "ame", "rvv", "scalar", "none")
 SCOPES = ("global", "local", "fragment")
 
 
+class EngineDtype(NamedTuple):
+    """Which engine did arithmetic on which input dtype: the key of a run's operation
+    counts and peaks. Prints as ``ime:i8``, the form reports and JSON show."""
+
+    engine: str
+    dtype: str
+
+    def __str__(self) -> str:
+        return f"{self.engine}:{self.dtype}"
+
+
 @dataclass(frozen=True)
 class Transfer:
     """Memory traffic beyond L1, decided by the memory model (cache hit or miss, link share)."""

@@ -65,9 +65,8 @@ def unit_shares(result, threads=None) -> dict:
 def matrix_engine(result) -> str:
     """The matrix unit's engine as ops name it (``ime`` or ``ame``), else ``matrix``."""
     for key in result.ops:
-        engine = key.split(":")[0]
-        if engine in ("ime", "ame"):
-            return engine
+        if key.engine in ("ime", "ame"):
+            return key.engine
     return "matrix"
 
 

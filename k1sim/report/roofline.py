@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from k1sim.cost.work import EngineDtype
 from k1sim.errors import K1SimError
+from k1sim.report.number_format import fmt
 
 # Names of engines as people write them, and what a matrix engine accumulates in.
 ENGINE_NAMES = {"ime": "IME", "ame": "AME", "rvv": "RVV"}
@@ -41,9 +43,9 @@ class Ceiling:
     ops_per_s: float
 
     @property
-    def key(self) -> str:
-        """The ``RunResult.ops`` key this ceiling bounds, as ``"ime:i8"``."""
-        return f"{self.engine}:{self.dtype}"
+    def key(self) -> EngineDtype:
+        """The ``RunResult.ops`` key this ceiling bounds (prints as ``ime:i8``)."""
+        return EngineDtype(self.engine, self.dtype)
 
     @property
     def label(self) -> str:
@@ -78,7 +80,7 @@ class Point:
     ops_per_s: float
     dram_bytes: float
     l2_bytes: float
-    main_key: str | None
+    main_key: EngineDtype | None
     main_peak: float
 
     @property
@@ -117,15 +119,8 @@ class RooflineData:
     def bandwidth(self, level: str) -> float:
         return next((m.bytes_per_s for m in self.memory if m.level == level), 0.0)
 
-    def ceiling(self, key: str) -> float:
-        return next((c.ops_per_s for c in self.compute if c.key == key), 0.0)
-
-
-def main_key(result) -> str | None:
-    """The engine:dtype that did the most ops in a run (ties: the first by name)."""
-    if not result.ops:
-        return None
-    return max(sorted(result.ops), key=lambda k: result.ops[k])
+    def ceiling(self, engine: str, dtype: str) -> float:
+        return next((c.ops_per_s for c in self.compute if c.key == (engine, dtype)), 0.0)
 
 
 def compute_ceilings(arch) -> list[Ceiling]:
@@ -179,7 +174,7 @@ def roofline(arch, results=()) -> RooflineData:
             raise K1SimError(f"roofline of {arch.arch_id} at {arch.freq_mhz:g} MHz: "
                              f"'{label}' ran on {r.arch} at {r.freq_mhz:g} MHz")
         ops = float(sum(r.ops.values()))
-        key = main_key(r)
+        key = r.main_engine()
         points.append(Point(
             label=label, kernel=r.kernel, threads=r.threads, cycles=int(r.cycles),
             seconds=r.seconds, ops=ops, ops_per_s=ops / r.seconds if r.seconds else 0.0,
@@ -205,28 +200,6 @@ def _labelled(results) -> list:
 
 
 # -- Markdown ---------------------------------------------------------------------------
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number to ``digits`` significant digits, plain (no exponent) from 1e-3 to 1e9."""
-    if x is None:
-        return "-"
-    if x == 0:
-        return "0"
-    if not 1e-3 <= abs(x) < 1e9:
-        return f"{x:.{digits - 1}e}"
-    text = f"{x:.{max(0, digits - 1 - _exponent(x))}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _exponent(x: float) -> int:
-    e = 0
-    x = abs(x)
-    while x >= 10:
-        x, e = x / 10, e + 1
-    while x < 1:
-        x, e = x * 10, e - 1
-    return e
-
 
 def _row(cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
@@ -296,5 +269,5 @@ def single(result, arch=None, path_png=None) -> RooflineData:
 
 
 __all__ = ["Ceiling", "MemoryCeiling", "Point", "RooflineData", "roofline", "roofline_table",
-           "plot_roofline", "single", "main_key", "compute_ceilings", "memory_ceilings", "fmt",
+           "plot_roofline", "single", "compute_ceilings", "memory_ceilings", "fmt",
            "INSTALL_PLOT"]

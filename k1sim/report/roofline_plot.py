@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D
 from k1sim.errors import K1SimError
 from k1sim.report.label_geometry import (contains, leader_line, overlap, segment_hits_box,
                                           segments_cross)
-from k1sim.report.roofline import fmt
+from k1sim.report.number_format import fmt
 
 DPI = 130
 RC = {"svg.hashsalt": "k1sim-roofline", "svg.fonttype": "path", "font.family": "DejaVu Sans",

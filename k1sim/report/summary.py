@@ -1,6 +1,6 @@
 """The text summary of a run: what ran, how long, how fast, what bound it, and where.
 
-``summary(result)`` is what ``k1sim run`` prints and ``RunResult.summary()`` returns;
+``summary(result)`` is what ``k1sim run`` prints;
 ``one_line(result)`` is ``k1sim run --quiet``. Both read the ``RunResult`` only (and its
 ``Arch``, for the arch's name).
 """
@@ -32,7 +32,7 @@ def summary(result, source: str | None = None, show_warnings: bool = True) -> st
 
 def one_line(result) -> str:
     """kernel, arch, cycles, time, the main engine's share of peak, PASS/FAIL."""
-    main = main_engine(result)
+    main = result.main_engine()
     pct = result.pct_of_peak().get(main) if main else None
     engine = f"{main} {pct:.1f}% of peak" if pct is not None else "no arithmetic"
     verdict = "PASS" if result.passed else "FAIL"
@@ -42,13 +42,6 @@ def one_line(result) -> str:
         verdict += " (no expects)"
     return (f"{result.kernel} {result.arch} {result.cycles} cycles "
             f"{fmt_seconds(result.seconds)} {engine} {verdict}")
-
-
-def main_engine(result) -> str | None:
-    """The ``engine:dtype`` that did the most operations (ties: the first by name)."""
-    if not result.ops:
-        return None
-    return min(result.ops, key=lambda k: (-result.ops[k], k))
 
 
 # -- sections ---------------------------------------------------------------------------
@@ -91,7 +84,7 @@ def _throughput(result) -> list[str]:
         return ["throughput  no arithmetic operations"]
     rows = []
     for key in sorted(rates, key=lambda k: (-result.ops[k], k)):
-        dtype = key.split(":")[-1]
+        dtype = key.dtype
         peak = result.peak_ops_per_s.get(key)
         rows.append([f"  {key}:", fmt_rate(rates[key], dtype),
                      f"{pct[key]:.1f}% of peak ({fmt_rate(peak, dtype)})" if key in pct

@@ -1,6 +1,6 @@
 """A run as machine-readable tables: the whole ``RunResult`` as JSON, its ops as CSV.
 
-JSON is ``RunResult.to_dict()`` with sorted keys and two-space indent, so the same run
+JSON is ``to_dict(result)`` with sorted keys and two-space indent, so the same run
 gives the same bytes (``docs/result.md`` documents every key). The CSV has one row per
 op and source location, the ``op_stats`` rows in their order (most cycles first).
 """
@@ -15,8 +15,43 @@ CSV_COLUMNS = ("op", "where", "count", "cycles", "share", "bound")
 
 
 def to_json(result, indent: int | None = 2) -> str:
-    """``result.to_dict()`` as JSON text, keys sorted; numpy scalars become numbers."""
-    return json.dumps(result.to_dict(), indent=indent, sort_keys=True, default=_plain) + "\n"
+    """``to_dict(result)`` as JSON text, keys sorted; numpy scalars become numbers."""
+    return json.dumps(to_dict(result), indent=indent, sort_keys=True, default=_plain) + "\n"
+
+
+def to_dict(result) -> dict:
+    """A run as JSON-safe data (``docs/result.md``): arrays appear as their shape and
+    dtype, engine:dtype keys as text, the trace is left out."""
+    def by_engine(values: dict) -> dict:
+        return {str(k): v for k, v in values.items()}
+    return {
+        "kernel": result.kernel,
+        "arch": result.arch,
+        "grid": list(result.grid),
+        "threads": result.threads,
+        "programs": result.programs,
+        "cycles": int(result.cycles),
+        "freq_mhz": result.freq_mhz,
+        "seconds": result.seconds,
+        "timing_only": result.timing_only,
+        "seed": result.seed,
+        "outputs": {name: None if a is None else {"shape": list(a.shape), "dtype": str(a.dtype)}
+                    for name, a in result.outputs.items()},
+        "expects": [e.to_dict() for e in result.expects],
+        "warnings": list(result.warnings),
+        "op_counts": dict(result.op_counts),
+        "ops": by_engine(result.ops),
+        "achieved_ops_per_s": by_engine(result.achieved_ops_per_s()),
+        "pct_of_peak": by_engine(result.pct_of_peak()),
+        "utilization": result.utilization(),
+        "unit_busy": {str(t): dict(u) for t, u in result.unit_busy.items()},
+        "wait_cycles": {str(t): c for t, c in result.wait_cycles.items()},
+        "bytes_by_level": dict(result.bytes_by_level),
+        "links": {name: {k: v for k, v in link.items() if k != "trace"}
+                  for name, link in result.links.items()},
+        "overlap": {str(t): dict(o) for t, o in result.overlap.items()},
+        "op_stats": list(result.op_stats),
+    }
 
 
 def op_rows(result) -> list[dict]:

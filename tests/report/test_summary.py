@@ -1,14 +1,14 @@
-"""RunResult.summary(): its content on a real kernel, and the bound on synthetic runs."""
+"""summary(result): its content on a real kernel, and the bound on synthetic runs."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from k1sim.engine.result import RunResult
 from k1sim.functional.expect import ExpectResult
 from k1sim.report import bound, summary
 from k1sim.report.summary import fmt_bytes, fmt_rate, fmt_seconds, one_line
+from k1sim.result import EngineDtype, RunResult
 from k1sim.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ def split_n():
 
 
 def test_summary_of_a_real_kernel(split_n):
-    text = split_n.summary()
+    text = summary(split_n)
     assert text == summary(split_n)
     assert "kernel      mm_kernel" in text
     assert "arch        0xA03C a60 (spacemit-a60, K1) at 2000 MHz" in text
@@ -69,8 +69,8 @@ def run(cycles=10_000, busy=None, wait=None, links=None, op_stats=None, ops=None
     return RunResult(
         kernel="k", arch="0xA03C", grid=(4, 1, 1), threads=threads, cycles=cycles,
         freq_mhz=2000.0, expects=list(expects), warnings=list(warnings),
-        timing_only=timing_only, ops={"rvv:f16": 1_000_000} if ops is None else ops,
-        peak_ops_per_s={"rvv:f16": 256e9, "ime:i8": 2.048e12},
+        timing_only=timing_only, ops={EngineDtype("rvv", "f16"): 1_000_000} if ops is None else ops,
+        peak_ops_per_s={EngineDtype("rvv", "f16"): 256e9, EngineDtype("ime", "i8"): 2.048e12},
         unit_busy={t: {"scalar": 0.0, "vector": 0.0, "matrix": 0.0, "lsu": 0.0,
                        **busy.get(t, {})} for t in range(threads)},
         wait_cycles=wait or {}, bytes_by_level={"L1": 0, "L2": 0, "DRAM": 0, "scratchpad": 0},
@@ -90,7 +90,8 @@ def every_thread(**units):
 
 
 def test_compute_bound_on_the_ime():
-    r = run(ops={"ime:i8": 10**9}, busy=every_thread(matrix=9400, vector=9400, lsu=300),
+    r = run(ops={EngineDtype("ime", "i8"): 10**9},
+            busy=every_thread(matrix=9400, vector=9400, lsu=300),
             links={"DRAM": link(500, 4000, 5.33)}, op_stats=[row("DRAM", 1200)])
     b = bound.classify(r)
     assert b.kind == "compute"
@@ -98,7 +99,7 @@ def test_compute_bound_on_the_ime():
 
 
 def test_compute_bound_names_rvv_and_ime_shares_of_the_vector_unit():
-    r = run(ops={"ime:f16": 10**6, "rvv:f32": 10**6},
+    r = run(ops={EngineDtype("ime", "f16"): 10**6, EngineDtype("rvv", "f32"): 10**6},
             busy=every_thread(matrix=2000, vector=6000))
     assert bound.classify(r).evidence == \
         "compute: vector unit busy 60% of the time (rvv 40%, ime 20%)"
@@ -192,7 +193,7 @@ def test_expect_lines_warnings_and_timing_only():
 
 
 def test_one_line():
-    r = run(cycles=20_000, ops={"rvv:f16": 655_360, "rvv:f32": 10})
+    r = run(cycles=20_000, ops={EngineDtype("rvv", "f16"): 655_360, EngineDtype("rvv", "f32"): 10})
     assert one_line(r) == "k 0xA03C 20000 cycles 10 us rvv:f16 25.6% of peak PASS (no expects)"
 
 

@@ -24,7 +24,7 @@ import pytest
 import simpy
 
 from k1sim import Simulator, load_arch
-from k1sim.engine.result import RunResult
+from k1sim.result import RunResult
 from k1sim.errors import K1SimError
 from k1sim.memory.link import FairShareLink
 from k1sim.report.trace import chrome_trace, link_rates, write_chrome_trace
@@ -161,7 +161,7 @@ def test_op_args_carry_engine_shapes_ops_and_macs(run):
         "from slice s join args a using (arg_set_id) where a.key glob 'args.ops.*'")
     ops = Counter()
     for r in rows:
-        ops[f"{r.engine}:{r.key.removeprefix('args.ops.')}"] += r.n
+        ops[r.engine, r.key.removeprefix('args.ops.')] += r.n
     assert dict(ops) == pytest.approx(run.result.ops)
     mmt4d = [r for r in rows if r.name.startswith("xsmt.mmt4d @")]
     if run.result.arch == "0xA064":

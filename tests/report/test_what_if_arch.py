@@ -4,7 +4,7 @@ from pathlib import Path
 
 from k1sim import Simulator
 from k1sim.arch import load_arch
-from k1sim.report import chrome_trace
+from k1sim.report import chrome_trace, summary
 from k1sim.report.roofline import single
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ def test_reports_use_the_arch_the_run_used_not_the_shipped_one_with_its_id(tmp_p
     r = Simulator(path).execute(ROOT / "kernels/micro/stream_copy.xsmt", timing_only=True)
     assert r.arch == "0xA064" and r.used_arch() is what_if
 
-    assert "0xA064 a100-wide-dram (" in r.summary()
+    assert "0xA064 a100-wide-dram (" in summary(r)
     # The DRAM ceiling is the channel or the cores' outstanding misses, whichever is less:
     # the misses (8 x 7.9 GB/s) here, above the shipped channel's 51.2 GB/s.
     assert single(r).bandwidth("DRAM") > 51.2e9

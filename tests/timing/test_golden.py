@@ -19,7 +19,7 @@ import pytest
 from k1sim import Simulator, load_arch
 from k1sim.arch import ARCH_IDS
 from k1sim.errors import K1SimError
-from k1sim.report.batch import Run, golden_path, kernel_name
+from k1sim.sweep.batch import Run, golden_path, kernel_name
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = sorted((ROOT / "kernels").rglob("*.xsmt"))

@@ -205,8 +205,8 @@ def test_int8_gemm_runs_on_the_ime_of_a60_and_on_rvv_of_x60():
     against a ridge of ~192 ops/B on A60): the same bytes move on both archs, and the cycles
     saved are the matrix time saved, shared by the 4 threads."""
     a60, x60 = run(KERNELS / "gemm_i8.xsmt"), run(KERNELS / "gemm_i8.xsmt", "0x503C")
-    assert set(a60.ops) == {"ime:i8"} and set(x60.ops) == {"rvv:i8"}
-    assert a60.ops["ime:i8"] == x60.ops["rvv:i8"]
+    assert set(a60.ops) == {("ime", "i8")} and set(x60.ops) == {("rvv", "i8")}
+    assert a60.ops["ime", "i8"] == x60.ops["rvv", "i8"]
     assert any("runs on RVV" in w and "gemm_i8.py:62:18" in w for w in x60.warnings)
     assert not any("runs on RVV" in w for w in a60.warnings)
     ime, rvv = (rows(r, "xsmt.mmt4d")[0]["cycles"] for r in (a60, x60))
@@ -222,7 +222,7 @@ def test_compute_bound_int8_gemm_is_far_faster_on_the_ime():
     issue rate shows end to end: >= 3x fewer cycles than RVV on x60."""
     path = KERNELS / "micro/ime_i8_loop.xsmt"
     a60, x60 = run(path), run(path, "0x503C")
-    assert set(a60.ops) == {"ime:i8"} and set(x60.ops) == {"rvv:i8"}
+    assert set(a60.ops) == {("ime", "i8")} and set(x60.ops) == {("rvv", "i8")}
     assert x60.cycles >= 3 * a60.cycles
 
 

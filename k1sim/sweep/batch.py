@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from k1sim.errors import K1SimError
-from k1sim.report.roofline import INSTALL_PLOT, fmt, main_key
+from k1sim.report.number_format import fmt
+from k1sim.report.roofline import INSTALL_PLOT
+from k1sim.report.tables import to_dict
 
 XFAIL_FILE = "expected_failures.txt"
 BOUND_RULE = ("`k1sim.report.bound`: the largest of the busiest compute unit's share, the "
@@ -102,8 +104,9 @@ def expected_failures(expected: Path) -> set[str]:
 def run_report(directory, archs="all", expected=None, progress=None) -> Report:
     """Run and check every kernel under ``directory`` on ``archs`` (see the module doc);
     ``progress`` (a file, such as ``sys.stderr``) gets one line per kernel and arch."""
+    from k1sim.ir.launch import resolve_launch
     from k1sim.ir.parser import parse_file
-    from k1sim.simulator import Simulator
+    from k1sim.simulator import RunOptions, Simulator
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -123,13 +126,19 @@ def run_report(directory, archs="all", expected=None, progress=None) -> Report:
             rep.problems.append(f"{kernel}: does not parse: {str(e).splitlines()[0]}")
             done += len(machines)
             continue
-        own = str(module.attr("tt.arch_id")).lower()
+        try:    # one launch spec, run on every arch
+            spec = resolve_launch(module)
+        except K1SimError as e:
+            rep.problems.append(f"{kernel}: has no valid launch: {str(e).splitlines()[0]}")
+            done += len(machines)
+            continue
+        own = str(spec.arch_id).lower()
         for arch in machines:
             done += 1
             start = time.perf_counter()
             run = Run(kernel, arch)
             try:
-                run.result = Simulator(machines[arch]).execute(module)
+                run.result = Simulator(machines[arch]).launch(spec, RunOptions())
             except K1SimError as e:
                 run.unsupported = str(e).splitlines()[0]
                 if arch.lower() == own:
@@ -209,7 +218,7 @@ def write_report(rep: Report, out, progress=None) -> list[Path]:
         for run in rep.runs:
             if run.result is not None:
                 path = out / "results" / f"{run.kernel.replace('/', '__')}__{run.arch}.json"
-                path.write_text(json.dumps(run.result.to_dict(), indent=1) + "\n")
+                path.write_text(json.dumps(to_dict(run.result), indent=1) + "\n")
                 written.append(path)
         for arch in rep.archs:
             data = roofline(rep.machines[arch], {r.kernel: r.result for r in rep.runs
@@ -262,7 +271,7 @@ def summary_markdown(rep: Report) -> str:
         if r is None:
             out.append(_row((run.kernel, run.arch, "-", "-", "-", "-", "unsupported", "-")))
             continue
-        key = main_key(r)
+        key = r.main_engine()
         pct = r.pct_of_peak().get(key)
         expects = _expect_state(r) + (" (must fail)" if run.kernel in rep.xfail else "")
         out.append(_row((run.kernel, run.arch, r.cycles, fmt(r.seconds * 1e6), key or "-",
