@@ -34,3 +34,4 @@ def test_ci_runs_the_readme_commands():
     assert install_and_run.split("&& ", 1)[1] in lines
     assert test_command in lines
     assert any(line.startswith("time k1sim report kernels/") for line in lines)
+    assert "lint-imports" in lines

@@ -27,7 +27,7 @@ from k1sim.functional.errors import FunctionalError
 from k1sim.functional.semantics import as_type, semantic
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
-from k1sim.ir.ops.arith import CMPF, CMPI
+from k1sim.ir.attrs import CMPF, CMPI
 
 _ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 

@@ -15,6 +15,13 @@ from k1sim.ir.lexer import escape
 from k1sim.ir.types import FloatType, IntType, TensorType, Type, f64, i64
 
 
+# The predicates of arith.cmpi / arith.cmpf, in MLIR's order: the attribute's integer value
+# indexes these tables (the op definitions parse with them, the functional model evaluates).
+CMPI = ("eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge")
+CMPF = ("false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult",
+        "ule", "une", "uno", "true")
+
+
 class Attr:
     __slots__ = ()
 

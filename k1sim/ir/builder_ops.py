@@ -10,8 +10,9 @@ from __future__ import annotations
 from k1sim.errors import BuildError
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
+from k1sim.ir.attrs import CMPF, CMPI
 from k1sim.ir.core import Block, Region, Value
-from k1sim.ir.ops.arith import CMPF, CMPI, FLOAT_BINARY, INT_BINARY
+from k1sim.ir.ops.arith import FLOAT_BINARY, INT_BINARY
 from k1sim.ir.ops.math_ops import UNARY
 from k1sim.ir.ops.tt import COMBINERS
 from k1sim.ir.ops.tt_memory import load_result_type

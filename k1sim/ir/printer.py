@@ -6,10 +6,14 @@ the one it came from; values without a usable name get fresh numbers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from k1sim.ir import registry
 from k1sim.ir.attrs import format_attr_dict
-from k1sim.ir.core import Module, Operation, Region, Value
 from k1sim.ir.types import FunctionType
+
+if TYPE_CHECKING:   # annotations only: core imports this module (Module.to_text), not back
+    from k1sim.ir.core import Module, Operation, Region, Value
 
 
 class Printer:

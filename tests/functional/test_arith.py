@@ -17,7 +17,7 @@ from k1sim.functional.semantics import SEMANTICS
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
 from k1sim.ir.core import Operation, Value
-from k1sim.ir.ops.arith import CMPF, CMPI
+from k1sim.ir.attrs import CMPF, CMPI
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")  # none from numpy may escape
 SETTINGS = settings(max_examples=150, deadline=None)

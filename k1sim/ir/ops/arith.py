@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from k1sim.ir import attrs as A
+from k1sim.ir.attrs import CMPF, CMPI
 from k1sim.ir import types as T
 from k1sim.ir.ops.common import (FLAG_PROPS, check_operands, check_result, check_results, fail,
                                  parse_flags, print_flags, same_type_parse)
@@ -11,10 +12,6 @@ from k1sim.ir.registry import Parsed, register
 INT_BINARY = ("addi subi muli divsi divui remsi remui ceildivsi floordivsi minsi maxsi "
               "minui maxui andi ori xori shli shrsi shrui").split()
 FLOAT_BINARY = "addf subf mulf divf remf maxnumf minnumf maximumf minimumf".split()
-
-CMPI = ("eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge")
-CMPF = ("false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult",
-        "ule", "une", "uno", "true")
 
 FLAGS = ("fastmath", "overflow")
 FLAG_NAMES = tuple(FLAG_PROPS[f] for f in FLAGS)  # their property names
