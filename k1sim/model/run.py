@@ -57,12 +57,13 @@ def call_key(module_text: str, arch, threads: int) -> str:
 def simulate_call(call, arch, threads: int) -> dict:
     """Run one kernel call timing-only and keep the numbers a layer row needs."""
     from k1sim.report.bound import active_threads, classify
-    from k1sim.report.roofline import main_key
     from k1sim.simulator import Simulator
     result = Simulator(arch).execute(call.build(arch.arch_id, threads), timing_only=True)
-    key = main_key(result)
+    key = result.main_engine()
+    # The row is cached as JSON: engine:dtype keys in their text form.
     return {"cycles": int(result.cycles), "seconds": result.seconds,
-            "ops": dict(result.ops), "main_key": key,
+            "ops": {str(k): n for k, n in result.ops.items()},
+            "main_key": str(key) if key else None,
             "main_peak": result.peak_ops_per_s.get(key, 0.0) if key else 0.0,
             "pct_of_peak": result.pct_of_peak().get(key, 0.0) if key else 0.0,
             "bound": classify(result).kind,
