@@ -32,8 +32,12 @@ class RunResult:
     ``wait_cycles`` the time each thread spent blocked on barriers; ``bytes_by_level``
     the bytes served by each memory level; ``links`` each shared link's (L2 per cluster,
     DRAM, scratchpad ports) bytes, busy cycles and transfers (start, end, bytes,
-    requesting core); ``overlap`` per thread the cycles its memory transfers took
-    and how many of them its compute hid (``transfer_cycles``, ``hidden_cycles``);
+    requesting core); ``caches`` the memory system's counters (``MemorySystem.counters``:
+    hits and misses per cache level in lines, bytes written back per level by eviction
+    and by the end-of-kernel flush, read-for-ownership bytes, prefetched lines, write
+    buffer stall cycles per core); ``overlap`` per thread the cycles its memory
+    transfers took and how many of them its compute hid (``transfer_cycles``,
+    ``hidden_cycles``);
     ``op_stats`` per-op rows keyed by source location (``cycles`` each op added to its
     thread's time, ``wait`` it spent waiting for operands, ``bound``);
     ``trace`` one (thread, unit, op, location, start, end) per executed op.
@@ -61,6 +65,7 @@ class RunResult:
     bytes_by_level: dict[str, int] = field(default_factory=dict)
     links: dict[str, dict] = field(default_factory=dict)
     overlap: dict[int, dict[str, float]] = field(default_factory=dict)
+    caches: dict[str, object] = field(default_factory=dict)
     op_stats: list[dict] = field(default_factory=list)
     trace: list[TraceEvent] = field(default_factory=list)
     # The Arch itself, so reports of a what-if YAML that keeps a shipped id use its values.

@@ -191,6 +191,7 @@ class ArchTiming:
                 "unit_busy": {c.index: dict(c.busy) for c in self.cores},
                 "wait_cycles": dict(self.wait_cycles),
                 "bytes_by_level": dict(self.memory.bytes_by_level),
+                "caches": self.memory.counters(),
                 "links": {link.name: {**link.stats(), "trace": list(link.trace)}
                           for link in self.memory.links},
                 "overlap": self._overlap(), "op_stats": rows, "trace": list(self.trace)}

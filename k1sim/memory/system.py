@@ -154,8 +154,7 @@ class MemorySystem:
                 "written_back": dict(self.written_back), "flushed": dict(self.flushed),
                 "rfo_bytes": self.rfo_bytes,
                 "prefetched_lines": sum(p.lines for p in self.prefetchers),
-                "write_buffer_stall_cycles": {c: wb.stall_cycles for c, wb
-                                              in enumerate(self.write_buffers)}}
+                "write_buffer_stall_cycles": [wb.stall_cycles for wb in self.write_buffers]}
 
     def _load(self, core, access):
         fp = access.footprint(self.line_bytes)

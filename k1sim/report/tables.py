@@ -50,6 +50,7 @@ def to_dict(result) -> dict:
         "links": {name: {k: v for k, v in link.items() if k != "trace"}
                   for name, link in result.links.items()},
         "overlap": {str(t): dict(o) for t, o in result.overlap.items()},
+        "caches": dict(result.caches),
         "op_stats": list(result.op_stats),
     }
 

@@ -119,6 +119,7 @@ def test_the_write_buffer_takes_stores_without_waiting_until_it_is_full(arch):
     burst = [mem.store(0, chunk("d", i, 512)) for i in range(1, 5)]
     env.run(env.all_of(burst))
     assert env.now > 0 and mem.counters()["write_buffer_stall_cycles"][0] > 0
+    assert mem.counters()["write_buffer_stall_cycles"][1:] == [0.0] * 7
 
 
 def test_dirty_lines_are_written_back_when_evicted_and_at_the_flush(arch_with):
