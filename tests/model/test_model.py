@@ -73,8 +73,9 @@ def test_latency_never_grows_with_threads(cnn, tmp_path):
     assert list(comp.table["threads"]) == [1, 2, 4, 8]
 
 
-@pytest.mark.parametrize("section,field,factor", [("dram", "bw_gb_per_s", 4.0)])
-def test_latency_never_grows_with_more_bandwidth(cnn, tmp_path, section, field, factor):
+@pytest.mark.parametrize("section,field,factor", [("dram", "bw_gb_per_s", 4.0),
+                                                  ("matrix", "instructions_per_cycle", 2.0)])
+def test_latency_never_grows_with_more_bandwidth_or_peak(cnn, tmp_path, section, field, factor):
     from k1sim.arch import arch_path
     data = yaml.safe_load(arch_path("0xA03C")[0].read_text())
     data[section][field]["value"] *= factor
