@@ -133,3 +133,14 @@ def test_decoder_prefill_is_compute_bound_and_decode_memory_bound(tmp_path, monk
 def test_int8_on_an_arch_without_int8_matrix_unit_says_so(cnn, tmp_path):
     r = model(cnn, "0x503C", 2, "int8", cache_dir=tmp_path, workers=1)
     assert any("no int8 matrix" in w for w in r.warnings)
+
+
+def test_trace_has_one_slice_per_layer_on_each_thread_that_ran_it(cnn, tmp_path):
+    r = model(cnn, "0xA064", 4, "f16", cache_dir=tmp_path, workers=1)
+    slices = [e for e in r.chrome_trace()["traceEvents"] if e["ph"] == "X"]
+    ran = [row for row in r.rows if row["threads_used"]]
+    assert len(slices) == sum(len(row["threads_used"]) for row in ran)
+    starts = sorted({e["ts"] for e in slices})
+    assert len(starts) == len(ran)            # layers back to back, one start each
+    last = max(slices, key=lambda e: e["ts"] + e["dur"])
+    assert last["ts"] + last["dur"] == pytest.approx(r.total_seconds * 1e6)
