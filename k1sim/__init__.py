@@ -19,12 +19,17 @@ _LAZY = {
     "load_arch": ("k1sim.arch", "load_arch"),
     "Arch": ("k1sim.arch", "Arch"),
     "RunResult": ("k1sim.result", "RunResult"),
+    "sweep": ("k1sim", "sweep"),
 }
 
 __all__ = ["K1SimError", "ParseError", "VerifyError", "BuildError", "RuntimeFault", *_LAZY]
 
 
 def __getattr__(name):
+    if name == "sweep":
+        # The package k1sim.sweep is callable: k1sim.sweep(kernel, axes) runs a sweep.
+        import importlib
+        return importlib.import_module("k1sim.sweep")
     if name in _LAZY:
         import importlib
         module, attr = _LAZY[name]

@@ -1,46 +1,142 @@
-"""Kernels built in Python at any size, for sweeps: FlagGems' SpacemiT ``mm``.
+"""Kernels built in Python at any size, for sweeps and tuning: FlagGems' SpacemiT ``mm``.
 
-``mm_even_k(m, n, k)`` builds FlagGems' EVEN_K path (``_spacemit/ops/mm.py``): one
-program per ``bm`` × ``bn`` block of C, the whole K in one block-pointer load
-per operand, packed to the micro tile, one ``smt.dot``, the unpack and a
-boundary-checked store. It is the kernel of ``kernels/mm_even_k.xsmt`` with
-every size a parameter.
+``mm(m, n, k, path=...)`` builds one of the four paths of FlagGems' ``mm_kernel``
+(``_spacemit/ops/mm.py``), every size and constexpr a parameter:
+
+* ``EVEN_K``: one program per ``bm`` x ``bn`` block of C, the whole K in one
+  block-pointer load per operand, packed to the micro tile, one ``smt.dot``;
+* ``SPLIT_M``: B packed once, a parallel loop over ``sub_m`` row blocks of A;
+* ``SPLIT_N``: B staged in an ``l2`` buffer by the first row of sub-blocks (one
+  barrier, ``expect = sub_num_n``), a parallel loop over ``sub_m`` x ``sub_n`` blocks;
+* ``SPLIT_K``: a packed accumulator carried over ``cdiv(K, sub_k)`` K windows.
+
+``bk`` defaults to next_pow2(k) and ``sub_k`` to min(512, bk), as FlagGems' host code
+sets BLOCK_SIZE_K and SUB_BLK_K. ``mm_even_k`` is the EVEN_K path.
 """
 
 from __future__ import annotations
 
+from k1sim.arch_micro import legal_micro
+from k1sim.errors import K1SimError
 from k1sim.ir.builder import Builder, i32, ptr
 from k1sim.ir.types import SCALARS
 
+MM_PATHS = ("EVEN_K", "SPLIT_M", "SPLIT_N", "SPLIT_K")
 
-def mm_even_k(m: int, n: int, k: int, arch: str = "0xA064", threads: int = 8,
-              micro=(16, 8, 32), dtype: str = "f16", out: str | None = None,
-              bm: int = 32, bn: int = 32, bk: int | None = None) -> Builder:
-    """``c = a @ b`` for ``a`` m × k and ``b`` k × n of ``dtype``, ``c`` of ``out``.
 
-    ``micro`` is (MICRO_M, MICRO_K, MICRO_N), by default 0xA064's fp16 LEGAL_CONFIGS
-    entry; ``bm``/``bn`` default to FlagGems' tuned blocks and ``bk`` to
-    next_pow2(k), as its host code sets BLOCK_SIZE_K.
-    """
-    el, res = SCALARS[dtype], SCALARS[out or dtype]
+def mm(m: int, n: int, k: int, path: str = "EVEN_K", arch: str = "0xA064", threads: int = 8,
+       micro=None, dtype: str = "f16", out: str | None = None, bm: int = 32,
+       bn: int = 32, bk: int | None = None, sub_m: int = 16, sub_n: int = 16,
+       sub_k: int | None = None) -> Builder:
+    """``c = a @ b`` for ``a`` m x k and ``b`` k x n of ``dtype``, ``c`` of ``out``, on
+    FlagGems' ``path``. ``micro`` is (MICRO_M, MICRO_K, MICRO_N), by default the arch's
+    first LEGAL_CONFIGS triple for ``dtype`` (``k1sim.arch_micro``), else (16, 8, 32)."""
+    if path not in MM_PATHS:
+        raise K1SimError(f"mm path {path!r}: give one of {', '.join(MM_PATHS)}")
+    micro = micro or (legal_micro(arch, dtype) or [(16, 8, 32)])[0]
     bk = bk or 1 << (k - 1).bit_length()
-    mm_, mk, mn = micro
+    sub_k = sub_k or min(512, bk)
+    el, res = SCALARS[dtype], SCALARS[out or dtype]
     b = Builder(arch=arch, num_threads=threads, grid=(-(-m // bm), -(-n // bn)))
     b.expect("c = a @ b", rtol=2e-2, atol=2e-2)
     with b.kernel("mm") as kb:
         a = kb.arg("a", ptr(el), shape=(m, k), init="randn")
         w = kb.arg("b", ptr(el), shape=(k, n), init="randn")
         c = kb.arg("c", ptr(res), shape=(m, n))
-        mv, nv, kv = (kb.arg(name, i32, value=v) for name, v in (("M", m), ("N", n), ("K", k)))
-        pm, pn = kb.program_id(0), kb.program_id(1)
-        a_ptr = kb.make_block_ptr(a, [mv, kv], [kv, 1], [kb.mul(pm, bm), 0], (bm, bk), (1, 0))
-        b_ptr = kb.make_block_ptr(w, [kv, nv], [nv, 1], [0, kb.mul(pn, bn)], (bk, bn), (1, 0))
-        a4 = kb.view(kb.descriptor_load(a_ptr, (0, 0)), (0, 0), (bm, bk), (mm_, mk))
-        b4 = kb.view(kb.descriptor_load(b_ptr, (0, 0)), (0, 0), (bk, bn), (mk, mn))
-        acc = kb.view(kb.dot(a4, b4), (0, 0), (bm, bn), (1, 1))
-        if res != el:
-            acc = kb.cast(acc, res)
-        c_ptr = kb.make_block_ptr(c, [mv, nv], [nv, 1], [kb.mul(pm, bm), kb.mul(pn, bn)],
-                                  (bm, bn), (1, 0))
-        kb.store(c_ptr, acc, boundary_check=(0, 1))
+        dims = [kb.arg(name, i32, value=v) for name, v in (("M", m), ("N", n), ("K", k))]
+        shape = _MM(kb, dims, c, res, el, micro, (bm, bn, bk), (sub_m, sub_n, sub_k))
+        a_ptr = kb.make_block_ptr(a, [shape.m, shape.k], [shape.k, 1], [shape.off_m, 0],
+                                  (bm, bk), (1, 0))
+        b_ptr = kb.make_block_ptr(w, [shape.k, shape.n], [shape.n, 1], [0, shape.off_n],
+                                  (bk, bn), (1, 0))
+        getattr(shape, path.lower())(a_ptr, b_ptr)
     return b
+
+
+def mm_even_k(m: int, n: int, k: int, **kw) -> Builder:
+    """FlagGems' EVEN_K ``mm`` (``mm(..., path="EVEN_K")``)."""
+    return mm(m, n, k, path="EVEN_K", **kw)
+
+
+class _MM:
+    """The body of one path, written as FlagGems writes it; sizes are Python ints."""
+
+    def __init__(self, kb, dims, c, res, el, micro, blocks, subs):
+        self.kb, self.c, self.res, self.el = kb, c, res, el
+        self.m, self.n, self.k = dims
+        self.mm, self.mk, self.mn = micro
+        self.bm, self.bn, self.bk = blocks
+        self.sm, self.sn, self.sk = subs
+        self.off_m = kb.mul(kb.program_id(0), self.bm)
+        self.off_n = kb.mul(kb.program_id(1), self.bn)
+
+    def _store(self, acc, rows, cols, row=0, col=0):
+        kb = self.kb
+        acc = kb.view(acc, (0, 0), (rows, cols), (1, 1))
+        if self.res != self.el:
+            acc = kb.cast(acc, self.res)
+        c_ptr = kb.make_block_ptr(self.c, [self.m, self.n], [self.n, 1],
+                                  [kb.add(self.off_m, row), kb.add(self.off_n, col)],
+                                  (rows, cols), (1, 0))
+        kb.store(c_ptr, acc, boundary_check=(0, 1))
+
+    def _sub_num(self, size, block, offset, sub):
+        """``(min(block, size - offset) + sub - 1) // sub``: sub-blocks left in this block."""
+        kb = self.kb
+        return kb.div(kb.add(kb.min(kb.sub(size, offset), block), sub - 1), sub)
+
+    def even_k(self, a_ptr, b_ptr):
+        kb = self.kb
+        a4 = kb.view(kb.descriptor_load(a_ptr, (0, 0)), (0, 0), (self.bm, self.bk),
+                     (self.mm, self.mk))
+        b4 = kb.view(kb.descriptor_load(b_ptr, (0, 0)), (0, 0), (self.bk, self.bn),
+                     (self.mk, self.mn))
+        self._store(kb.dot(a4, b4), self.bm, self.bn)
+
+    def split_m(self, a_ptr, b_ptr):
+        kb = self.kb
+        b4 = kb.view(kb.descriptor_load(b_ptr, (0, 0)), (0, 0), (self.bk, self.bn),
+                     (self.mk, self.mn))
+        sub_num = self._sub_num(self.m, self.bm, self.off_m, self.sm)
+        with kb.parallel(0, sub_num) as loop:
+            row = kb.mul(loop.iv, self.sm)
+            a4 = kb.view(kb.descriptor_load(a_ptr, (0, 0)), (row, 0), (self.sm, self.bk),
+                         (self.mm, self.mk))
+            self._store(kb.dot(a4, b4), self.sm, self.bn, row=row)
+
+    def split_n(self, a_ptr, b_ptr):
+        kb = self.kb
+        sub_num_m = self._sub_num(self.m, self.bm, self.off_m, self.sm)
+        sub_num_n = self._sub_num(self.n, self.bn, self.off_n, self.sn)
+        stage = kb.alloc((self.bk, self.bn), self.el)
+        stage4 = kb.view(stage, (0, 0), (self.bk, self.bn), (self.mk, self.mn))
+        bar = kb.mbarrier(expect_count=sub_num_n)
+        with kb.parallel(0, kb.mul(sub_num_m, sub_num_n)) as loop:
+            s_m, s_n = kb.div(loop.iv, sub_num_n), kb.rem(loop.iv, sub_num_n)
+            row, col = kb.mul(s_m, self.sm), kb.mul(s_n, self.sn)
+            a4 = kb.view(kb.descriptor_load(a_ptr, (0, 0)), (row, 0), (self.sm, self.bk),
+                         (self.mm, self.mk))
+            b_sub = kb.view(stage4, (0, col), (self.bk, self.sn))
+            with kb.if_(kb.cmp("eq", s_m, 0)) as first_row:
+                b4 = kb.view(kb.descriptor_load(b_ptr, (0, 0)), (0, col), (self.bk, self.sn),
+                             (self.mk, self.mn))
+                kb.store(b_sub, b4, boundary_check=(0, 1, 2, 3))
+                kb.barrier_arrive(bar)
+            with first_row.else_():
+                kb.barrier_wait(bar, flag=1)
+            b_tile = kb.load(b_sub, boundary_check=(0, 1, 2, 3))
+            self._store(kb.dot(a4, b_tile), self.sm, self.sn, row=row, col=col)
+
+    def split_k(self, a_ptr, b_ptr):
+        kb = self.kb
+        acc0 = kb.view(kb.zeros((self.bm, self.bn), self.el), (0, 0), (self.bm, self.bn),
+                       (self.mm, self.mn))
+        sub_num = kb.div(kb.add(self.k, self.sk - 1), self.sk)
+        with kb.range(0, sub_num, iter_args=[acc0]) as loop:
+            k_off = kb.mul(loop.iv, self.sk)
+            a4 = kb.view(kb.descriptor_load(a_ptr, (0, 0)), (0, k_off), (self.bm, self.sk),
+                         (self.mm, self.mk))
+            b4 = kb.view(kb.descriptor_load(b_ptr, (0, 0)), (k_off, 0), (self.sk, self.bn),
+                         (self.mk, self.mn))
+            kb.yield_(kb.add(loop.args[0], kb.dot(a4, b4)))
+        self._store(loop.result, self.bm, self.bn)

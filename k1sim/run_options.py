@@ -32,6 +32,7 @@ class RunOptions:
     timing_only: bool = False            #: scalars and addresses only; expects skipped
     poison_alloc: bool = False           #: fill local allocations with NaN / 0xAA
     functional_only: bool = False        #: values only, no timing model (0 cycles)
+    strict: bool = False                 #: a micro tile illegal on the arch is an error
     progress: Callable[[int, int], None] | None = None  #: called (done, total) per program
 
     def with_changes(self, **changes) -> "RunOptions":

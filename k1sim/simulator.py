@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from k1sim.arch import Arch, load_arch
+from k1sim.arch_micro import check_micro
 from k1sim.cores import ArchTiming
 from k1sim.engine import runtime_ops  # noqa: F401  (registers alloc and barrier semantics)
 from k1sim.engine.inputs import build_arguments
@@ -71,6 +72,7 @@ class Simulator:
         arch = self._arch(spec, warnings)
         n_threads = _threads(spec, arch)
         _check_parallel_loops(spec.func)
+        warnings += check_micro(arch.arch_id, _micro_tiles(spec.func), opts.strict)
         checks = check_expects(spec, opts.inputs, opts.args)
         values, allocs = build_arguments(spec.args, dict(opts.inputs), dict(opts.args),
                                          opts.seed, opts.timing_only, warnings)
@@ -165,6 +167,18 @@ def _check_parallel_loops(func) -> None:
                     if is_parallel(nested):
                         raise nested.error("a parallel loop inside a parallel loop: the "
                                            "stream's threads are already taken by the outer one")
+
+
+def _micro_tiles(func) -> list:
+    """(where, dtype, (MICRO_M, MICRO_K, MICRO_N)) of each ``xsmt.mmt4d``: A is packed
+    [M1, K1, m0, k0] and B (after its transpose) [N1, K1, n0, k0]."""
+    found = []
+    for op in func.walk():
+        if op.name == "xsmt.mmt4d":
+            a, b = op.operands[0].type, op.operands[1].type
+            where = str(op.pos) if op.pos is not None else "<built>"
+            found.append((where, str(a.element), (a.shape[2], a.shape[3], b.shape[2])))
+    return found
 
 
 def check_expects(spec: LaunchSpec, inputs=None, scalars=None) -> list:

@@ -16,3 +16,5 @@ class ExitCode(IntEnum):
     INPUT = 2
     #: the simulated kernel faulted: memory fault, deadlock, capacity
     FAULT = 3
+    #: Ctrl-C stopped a sweep or a tuning; what finished is kept (128 + SIGINT, as shells do)
+    INTERRUPTED = 130

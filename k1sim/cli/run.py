@@ -35,6 +35,9 @@ def add_parser(sub) -> None:
     r.add_argument("--atol", type=float, help="absolute tolerance of expects")
     r.add_argument("--poison-alloc", action="store_true",
                    help="fill local allocations with NaN / 0xAA to catch reads before writes")
+    r.add_argument("--strict", action="store_true",
+                   help="a micro tile the arch does not accept (FlagGems' LEGAL_CONFIGS) is "
+                   "an error instead of a warning")
     r.add_argument("--kernel", help="the function to run when the file has several public ones")
     r.add_argument("--quiet", "-q", action="store_true",
                    help="print one line: kernel, arch, cycles, time, %% of peak, PASS/FAIL")
@@ -101,7 +104,8 @@ def run(args) -> int:
             kernel=args.kernel, grid=args.grid, threads=args.threads, expects=args.expect,
             rtol=args.rtol, atol=args.atol, inputs=_load_inputs(args.input),
             args={n: _number(n, v) for n, v in args.arg}, seed=args.seed,
-            timing_only=args.timing_only, poison_alloc=args.poison_alloc, progress=progress)
+            timing_only=args.timing_only, poison_alloc=args.poison_alloc, progress=progress,
+            strict=args.strict)
         result = sim.execute(args.file, options)
     except RuntimeFault as e:
         print(str(e), file=sys.stderr)
