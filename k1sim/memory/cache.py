@@ -21,9 +21,19 @@ from __future__ import annotations
 
 import heapq
 
-from k1sim.memory.lines import minus, overlap, size, split_front, split_lines
+from k1sim.memory.lines import bounds, minus, overlap, size, split_front, split_lines
 
 Victim = tuple   # (alloc, rect, dirty lines): lines leaving the cache that must be written
+
+
+def _meet(x, e) -> bool:
+    """May two rects share a line? Exact for two boxes of one pitch (the common case:
+    windows of one tensor), else whether their address ranges overlap."""
+    if x[0] and x[0] == e[0]:
+        return x[1] < e[1] + e[2] and e[1] < x[1] + x[2] and x[3] < e[4] and e[3] < x[4]
+    xa, xb = bounds(x)
+    ea, eb = bounds(e)
+    return xa < eb and ea < xb
 
 
 class LineCache:
@@ -47,20 +57,22 @@ class LineCache:
     def resident(self, alloc, rects) -> int:
         """Lines of ``rects`` the cache holds (a peek: counts and order unchanged)."""
         entries = [self._entries[i][1] for i in self._by_alloc.get(alloc, ())]
-        return sum(overlap(x, e) for x in rects for e in entries)
+        return sum(overlap(x, e) for x in rects for e in entries if _meet(x, e))
 
     def access(self, alloc, rects, write: bool) -> tuple[int, list[Victim]]:
         """Touch ``rects`` of ``alloc``: (lines that hit, dirty victims). A write makes
         the lines dirty; a read keeps the dirty lines it finds dirty."""
         total = sum(size(r) for r in rects)
-        probe = rects if total <= self.capacity else split_lines(rects, self.capacity, True)
-        hits = self.resident(alloc, probe)
-        dirty = self._take(alloc, rects)
+        if total > self.capacity:                  # a sweep finds only what it reaches early
+            hits = self.resident(alloc, split_lines(rects, self.capacity, True))
+            dirty = self._take(alloc, rects)[1]
+        else:
+            hits, dirty = self._take(alloc, rects)
         return hits, self._insert(alloc, rects, total if write else dirty, total)
 
     def absorb(self, alloc, rect, dirty: int) -> list[Victim]:
         """Take lines written back from the level above (neither a hit nor a miss)."""
-        held = self._take(alloc, (rect,))
+        held = self._take(alloc, (rect,))[1]
         return self._insert(alloc, (rect,), min(size(rect), dirty + held), size(rect))
 
     def take_dirty(self) -> list[Victim]:
@@ -72,14 +84,18 @@ class LineCache:
                 e[2] = 0
         return out
 
-    def _take(self, alloc, rects) -> int:
-        """Remove ``rects``' lines from the entries holding them; their dirty count."""
+    def _take(self, alloc, rects) -> tuple[int, int]:
+        """Remove ``rects``' lines from the entries holding them: (lines removed, how
+        many of them were dirty)."""
         ids = self._by_alloc.get(alloc)
         if not ids:
-            return 0
-        dirty = 0
+            return 0, 0
+        removed = dirty = 0
+        entries = self._entries
         for i in list(ids):
-            alloc_, rect, e_dirty, stamp = self._entries[i]
+            alloc_, rect, e_dirty, stamp = entries[i]
+            if not any(_meet(x, rect) for x in rects):
+                continue
             pieces = [rect]
             for x in rects:
                 pieces = [q for piece in pieces for q in minus(piece, x)]
@@ -87,12 +103,13 @@ class LineCache:
             if left == size(rect):
                 continue                           # untouched
             self._drop(i)
+            removed += size(rect) - left
             keep = e_dirty * left // size(rect)
             dirty += e_dirty - keep
             for q in pieces:
                 share = keep * size(q) // left if left else 0
                 self._add(alloc, q, share, stamp)
-        return dirty
+        return removed, dirty
 
     def _insert(self, alloc, rects, dirty: int, total: int) -> list[Victim]:
         victims = []

@@ -166,7 +166,7 @@ class MemorySystem:
         if fp.lines > hits:
             waits += self._fetch(core, access.alloc, fp, fp.lines - hits)
         if victims:
-            waits.append(self.env.process(self._write_back(core, victims)))
+            waits += self._write_back(core, victims)
         return self._all(waits)
 
     def _drain(self, core, access):
@@ -177,7 +177,7 @@ class MemorySystem:
         if not policy.write_allocate and l1.resident(access.alloc, fp.rects) < fp.lines:
             self._count("L1", 0, fp.lines)           # a miss goes to L2 without allocating
             through = [(access.alloc, r, size_of(r)) for r in fp.rects]
-            return [self.env.process(self._write_back(core, through))]
+            return self._write_back(core, through)
         hits, victims = l1.access(access.alloc, fp.rects, write=True)
         self._count("L1", hits, fp.lines - hits)
         misses = fp.lines - hits
@@ -187,7 +187,7 @@ class MemorySystem:
             self.rfo_bytes += rfo * self.line_bytes
             waits += self._fetch(core, access.alloc, fp, rfo)
         if victims:
-            waits.append(self.env.process(self._write_back(core, victims)))
+            waits += self._write_back(core, victims)
         return waits
 
     def _fetch(self, core, alloc, fp, lines) -> list:
@@ -216,7 +216,7 @@ class MemorySystem:
             self._track(cluster, alloc, fp.rects, done)
             waits.append(done)
         if victims:
-            waits.append(self.env.process(self._write_back_dram(core, victims, self.written_back)))
+            waits.append(self._write_back_dram(core, victims, self.written_back))
         return waits
 
     def _all(self, events):
@@ -236,7 +236,17 @@ class MemorySystem:
     def _port_event(self, latency, link, nbytes, core, cap=None):
         """The arrival of ``nbytes`` over ``link``: its latency overlaps the transfer."""
         moved = link.start(nbytes, cap=cap, owner=core)
-        return self.env.all_of([self.env.timeout(latency), moved]) if latency else moved
+        if not latency:
+            return moved
+        env, due, arrived = self.env, self.env.now + latency, self.env.event()
+
+        def landed(_event):
+            if env.now >= due:
+                arrived.succeed()
+            else:                                  # the bytes beat the latency
+                env.timeout(due - env.now).callbacks.append(lambda _e: arrived.succeed())
+        moved.callbacks.append(landed)
+        return arrived
 
     def _after(self, first, port):
         yield self.env.all_of(first)
@@ -254,9 +264,9 @@ class MemorySystem:
         return [done for held, done in fills
                 if any(overlap(x, h) for x in rects for h in held)]
 
-    def _write_back(self, core, victims, into=None):
-        """Dirty lines leaving L1: written into the cluster's L2 (which may evict its
-        own dirty lines to DRAM)."""
+    def _write_back(self, core, victims, into=None) -> list:
+        """Dirty lines leaving L1, written into the cluster's L2 (which may evict its
+        own dirty lines to DRAM meanwhile): the events of both writes."""
         into = self.written_back if into is None else into
         cluster = core // self.arch.cores_per_cluster
         nbytes = sum(v[2] for v in victims) * self.line_bytes
@@ -264,24 +274,25 @@ class MemorySystem:
         self.bytes_by_level["L2"] += nbytes
         l2 = self.l2_lines[cluster]
         spilled = [v for alloc, rect, dirty in victims for v in l2.absorb(alloc, rect, dirty)]
-        yield self.l2_links[cluster].start(nbytes, owner=core)
+        events = [self.l2_links[cluster].start(nbytes, owner=core)]
         if spilled:
-            yield from self._write_back_dram(core, spilled, self.written_back)
+            events.append(self._write_back_dram(core, spilled, self.written_back))
+        return events
 
     def _write_back_dram(self, core, victims, into):
         nbytes = sum(v[2] for v in victims) * self.line_bytes
         into["DRAM"] += nbytes
         self.bytes_by_level["DRAM"] += nbytes
-        yield self.dram.start(nbytes, owner=core)
+        return self.dram.start(nbytes, owner=core)
 
     def _flush(self, core):
         yield self.write_buffers[core].idle()
         dirty = self.l1_lines[core].take_dirty()
         if dirty:
-            yield from self._write_back(core, dirty, self.flushed)
+            yield self.env.all_of(self._write_back(core, dirty, self.flushed))
         dirty = self.l2_lines[core // self.arch.cores_per_cluster].take_dirty()
         if dirty:
-            yield from self._write_back_dram(core, dirty, self.flushed)
+            yield self._write_back_dram(core, dirty, self.flushed)
 
     def _count(self, level, hits, misses) -> None:
         self.hits[level] += hits

@@ -7,11 +7,14 @@ lines it misses, write-backs of the dirty lines it evicts), so a slow memory bel
 fills the buffer and the thread feels it. A store larger than the whole buffer is
 accepted when all but its last ``entries`` lines have drained at the drain rate.
 
-A core's thread waits for each store's acceptance before it issues the next, so at
-most one store per core waits for room.
+Stores waiting for room are accepted in order. A store that finds room is accepted at once:
+``store`` returns an event that has already fired (no SimPy step), and one drain
+process per core works through the queue.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 
 class WriteBuffer:
@@ -23,46 +26,75 @@ class WriteBuffer:
         self.drain_bytes_per_cycle = drain_bytes_per_cycle
         self.queued_bytes = 0
         self.stall_cycles = 0.0
-        self._drained = env.event()     # fires (and is re-armed) whenever a drain ends
-        self._tail = None               # the last accepted store's drain
+        self._queue: deque = deque()      # (nbytes, drain, accepted or None) not yet drained
+        self._wake = None                 # the idle drain process waits on this
+        self._waiting: deque = deque()    # (nbytes, drain, accepted, since) without room
+        self._idle = None                 # fires when the queue empties
+        self._now = env.event()           # an event that has fired: "accepted at once"
+        self._now.succeed()
+        env.process(self._drainer())
 
     def store(self, nbytes: int, drain) -> object:
         """Queue a store; ``drain()``, called when its turn to drain comes, does the
         memory work after the buffer and returns the events that work waits for.
         Returns the event of the store's acceptance."""
+        if not self._waiting and self.queued_bytes + nbytes <= self.capacity_bytes:
+            self._enqueue(nbytes, drain, None)
+            return self._now
         accepted = self.env.event()
-        accepted.callbacks.append(self._stalled(self.env.now))
-        self.env.process(self._run(nbytes, drain, accepted))
+        self._waiting.append((nbytes, drain, accepted, self.env.now))
+        self._admit()
         return accepted
 
     def idle(self):
         """An event that fires once every store so far has drained."""
-        return self._tail if self._tail is not None else self.env.timeout(0)
+        if not self._queue and not self._waiting:
+            return self._now
+        if self._idle is None:
+            self._idle = self.env.event()
+        return self._idle
 
-    def _stalled(self, t0):
-        def note(_event):
-            self.stall_cycles += self.env.now - t0
-        return note
-
-    def _run(self, nbytes, drain, accepted):
-        room = min(nbytes, self.capacity_bytes)
-        while self.queued_bytes and self.queued_bytes + room > self.capacity_bytes:
-            yield self._drained
+    def _enqueue(self, nbytes, drain, accepted) -> None:
         self.queued_bytes += nbytes
-        previous, mine = self._tail, self.env.event()
-        self._tail = mine
-        if nbytes <= self.capacity_bytes:
-            accepted.succeed()
-        if previous is not None and not previous.processed:
-            yield previous
-        if not accepted.triggered:                  # larger than the buffer
-            excess = (nbytes - self.capacity_bytes) / self.drain_bytes_per_cycle
-            self.env.timeout(excess).callbacks.append(lambda _e: accepted.succeed())
-        yield self.env.all_of([self.env.timeout(nbytes / self.drain_bytes_per_cycle),
-                               *drain()])
-        self.queued_bytes -= nbytes
-        mine.succeed()
-        drained, self._drained = self._drained, self.env.event()
-        drained.succeed()
-        if self._tail is mine:
-            self._tail = None
+        self._queue.append((nbytes, drain, accepted, self.env.now))
+        if self._wake is not None:
+            wake, self._wake = self._wake, None
+            wake.succeed()
+
+    def _admit(self) -> None:
+        """Let waiting stores in, in order, while they fit (one larger than the whole
+        buffer enters an empty buffer and is accepted as it drains)."""
+        while self._waiting:
+            nbytes, drain, accepted, since = self._waiting[0]
+            if self.queued_bytes + nbytes <= self.capacity_bytes:
+                self._waiting.popleft()
+                self._enqueue(nbytes, drain, None)
+                self._accept(accepted, since)
+            elif self.queued_bytes == 0:
+                self._waiting.popleft()
+                self._enqueue(nbytes, drain, accepted)
+            else:
+                return
+
+    def _accept(self, accepted, since) -> None:
+        self.stall_cycles += self.env.now - since
+        accepted.succeed()
+
+    def _drainer(self):
+        env, rate = self.env, self.drain_bytes_per_cycle
+        while True:
+            if not self._queue:
+                if self._idle is not None:
+                    idle, self._idle = self._idle, None
+                    idle.succeed()
+                self._wake = env.event()
+                yield self._wake
+            nbytes, drain, accepted, since = self._queue[0]
+            if accepted is not None:                    # larger than the buffer
+                excess = (nbytes - self.capacity_bytes) / rate
+                env.timeout(excess).callbacks.append(
+                    lambda _e, a=accepted, s=since: self._accept(a, s))
+            yield env.all_of([env.timeout(nbytes / rate), *drain()])
+            self._queue.popleft()
+            self.queued_bytes -= nbytes
+            self._admit()
