@@ -76,7 +76,9 @@ def launch_on_target(fn: JITFunction, grid, args, kwargs, tgt: Target | None = N
         raise fn.error("no target to launch on: launch inside `with frontend.target(arch):`, "
                        "call frontend.launch(kernel, grid, ..., arch=...), or run the script "
                        "with `k1sim run script.py --arch ID`")
-    kwargs = {k: v for k, v in kwargs.items() if k not in ARGS.LAUNCH_OPTIONS}
+    # Triton's launch options, unless the kernel has a parameter of that name (FlagGems'
+    # flash attention takes num_ctas as a constexpr)
+    kwargs = {k: v for k, v in kwargs.items() if k not in ARGS.LAUNCH_OPTIONS or k in fn.params}
     bound = _bind(fn, args, kwargs)
     constexprs = {n: unwrap(bound[n]) for n in fn.params if n in fn.constexprs}
     types, pointers, scalars = {}, {}, {}

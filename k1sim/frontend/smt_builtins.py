@@ -82,7 +82,10 @@ def dot(ctx, a_packed, b_packed, out_unpacked=None):
                  "spine-triton does. If B is already [N1, K1, n0, k0] (as K is for Q @ K^T), the "
                  "result is wrong: pack B with a tile whose k0 differs from n0")
     out = None if out_unpacked is None else S.to_tensor(ctx, out_unpacked).handle
-    return S.wrap(ctx, ctx.k.dot(a.handle, b.handle, out), a.dtype)
+    # spine-triton types the result as A; for integer tiles that would wrap every sum, so
+    # an integer dot keeps its i32 accumulator (FORMAT 4.3's wide form, as gemm_i8.xsmt)
+    result = D.int32 if a.dtype.is_int() and a.dtype.ir.width < 32 else a.dtype
+    return S.wrap(ctx, ctx.k.dot(a.handle, b.handle, out, result.ir), result)
 
 
 def _storage(storage, fn: str) -> str:
