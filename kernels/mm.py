@@ -22,6 +22,15 @@ import triton.language.extra.smt as smt
 
 
 @triton.jit
+def _store_c(c_ptr, acc, M, N, stride_cm, stride_cn, off_m, off_n, BM: tl.constexpr,
+             BN: tl.constexpr):
+    """Store a [BM, BN] block of C at (off_m, off_n), clipped to [M, N], in C's type."""
+    c_block_ptr = tl.make_block_ptr(base=c_ptr, shape=[M, N], strides=[stride_cm, stride_cn],
+                                    offsets=[off_m, off_n], block_shape=[BM, BN], order=[1, 0])
+    tl.store(c_block_ptr, acc.to(c_ptr.dtype.element_ty), boundary_check=(0, 1))
+
+
+@triton.jit
 def mm_kernel(
     a_ptr, b_ptr, c_ptr, M, N, K,
     stride_am, stride_ak, stride_bk, stride_bn, stride_cm, stride_cn,
@@ -49,12 +58,8 @@ def mm_kernel(
         b = smt.view(b_tile, (0, 0), (BLOCK_SIZE_K, BLOCK_SIZE_N), (MICRO_K, MICRO_N))
         acc = smt.dot(a, b)
         acc = smt.view(acc, (0, 0), (BLOCK_SIZE_M, BLOCK_SIZE_N), (1, 1))
-        c = acc.to(c_ptr.dtype.element_ty)
-        c_block_ptr = tl.make_block_ptr(
-            base=c_ptr, shape=[M, N], strides=[stride_cm, stride_cn],
-            offsets=[pid_m * BLOCK_SIZE_M, pid_n * BLOCK_SIZE_N],
-            block_shape=[BLOCK_SIZE_M, BLOCK_SIZE_N], order=[1, 0])
-        tl.store(c_block_ptr, c, boundary_check=(0, 1))
+        _store_c(c_ptr, acc, M, N, stride_cm, stride_cn, pid_m * BLOCK_SIZE_M,
+                 pid_n * BLOCK_SIZE_N, BLOCK_SIZE_M, BLOCK_SIZE_N)
 
     elif SPLIT_M:
         b_tile = smt.descriptor_load(b_block_ptr, (0, 0))
@@ -67,12 +72,9 @@ def mm_kernel(
                          (MICRO_M, MICRO_K))
             acc = smt.dot(a, b)
             acc = smt.view(acc, (0, 0), (SUB_BLK_M, BLOCK_SIZE_N), (1, 1))
-            c = acc.to(c_ptr.dtype.element_ty)
-            c_block_ptr = tl.make_block_ptr(
-                base=c_ptr, shape=[M, N], strides=[stride_cm, stride_cn],
-                offsets=[pid_m * BLOCK_SIZE_M + s * SUB_BLK_M, pid_n * BLOCK_SIZE_N],
-                block_shape=[SUB_BLK_M, BLOCK_SIZE_N], order=[1, 0])
-            tl.store(c_block_ptr, c, boundary_check=(0, 1))
+            _store_c(c_ptr, acc, M, N, stride_cm, stride_cn,
+                     pid_m * BLOCK_SIZE_M + s * SUB_BLK_M, pid_n * BLOCK_SIZE_N, SUB_BLK_M,
+                     BLOCK_SIZE_N)
 
     elif SPLIT_N:
         sub_num_m = (min(BLOCK_SIZE_M, M - BLOCK_SIZE_M * pid_m) + SUB_BLK_M - 1) // SUB_BLK_M
@@ -101,13 +103,9 @@ def mm_kernel(
             b_staged = tl.load(b_sub, boundary_check=(0, 1, 2, 3))
             acc = smt.dot(a, b_staged)
             acc = smt.view(acc, (0, 0), (SUB_BLK_M, SUB_BLK_N), (1, 1))
-            c = acc.to(c_ptr.dtype.element_ty)
-            c_block_ptr = tl.make_block_ptr(
-                base=c_ptr, shape=[M, N], strides=[stride_cm, stride_cn],
-                offsets=[pid_m * BLOCK_SIZE_M + s_m * SUB_BLK_M,
-                         pid_n * BLOCK_SIZE_N + s_n * SUB_BLK_N],
-                block_shape=[SUB_BLK_M, SUB_BLK_N], order=[1, 0])
-            tl.store(c_block_ptr, c, boundary_check=(0, 1))
+            _store_c(c_ptr, acc, M, N, stride_cm, stride_cn,
+                     pid_m * BLOCK_SIZE_M + s_m * SUB_BLK_M,
+                     pid_n * BLOCK_SIZE_N + s_n * SUB_BLK_N, SUB_BLK_M, SUB_BLK_N)
 
     elif SPLIT_K:
         # upstream keeps the accumulator in a's element type: each chunk rounds to it
@@ -123,12 +121,8 @@ def mm_kernel(
                          (MICRO_K, MICRO_N))
             acc += smt.dot(a, b)
         acc = smt.view(acc, (0, 0), (BLOCK_SIZE_M, BLOCK_SIZE_N), (1, 1))
-        c = acc.to(c_ptr.dtype.element_ty)
-        c_block_ptr = tl.make_block_ptr(
-            base=c_ptr, shape=[M, N], strides=[stride_cm, stride_cn],
-            offsets=[pid_m * BLOCK_SIZE_M, pid_n * BLOCK_SIZE_N],
-            block_shape=[BLOCK_SIZE_M, BLOCK_SIZE_N], order=[1, 0])
-        tl.store(c_block_ptr, c, boundary_check=(0, 1))
+        _store_c(c_ptr, acc, M, N, stride_cm, stride_cn, pid_m * BLOCK_SIZE_M,
+                 pid_n * BLOCK_SIZE_N, BLOCK_SIZE_M, BLOCK_SIZE_N)
 
 
 PATHS = ("EVEN_K", "SPLIT_M", "SPLIT_N", "SPLIT_K")
