@@ -140,3 +140,21 @@ class _MM:
                          (self.mk, self.mn))
             kb.yield_(kb.add(loop.args[0], kb.dot(a4, b4)))
         self._store(loop.result, self.bm, self.bn)
+
+
+def mm_meta(M: int, N: int, K: int, BLOCK_SIZE_M: int, BLOCK_SIZE_N: int, EVEN_K: int,
+            SPLIT_M: int, SPLIT_N: int, SPLIT_K: int, SUB_BLK_M: int, SUB_BLK_N: int,
+            MICRO_M: int, MICRO_K: int, MICRO_N: int, BLOCK_SIZE_K: int | None = None,
+            SUB_BLK_K: int | None = None, arch: str = "0xA064", threads: int = 8,
+            dtype: str = "f16") -> Builder:
+    """``mm`` from FlagGems' ``mm_spacemit`` META keys, as its kernel reads them: the first
+    of EVEN_K, SPLIT_M, SPLIT_N, SPLIT_K that is set picks the path; BLOCK_SIZE_K and
+    SUB_BLK_K default to what FlagGems' host code passes."""
+    flags = {"EVEN_K": EVEN_K, "SPLIT_M": SPLIT_M, "SPLIT_N": SPLIT_N, "SPLIT_K": SPLIT_K}
+    path = next((p for p in MM_PATHS if flags[p]), None)
+    if path is None:
+        raise K1SimError("mm META sets none of EVEN_K, SPLIT_M, SPLIT_N, SPLIT_K: FlagGems' "
+                         "kernel would compute nothing")
+    return mm(M, N, K, path=path, arch=arch, threads=threads, dtype=dtype,
+              micro=(MICRO_M, MICRO_K, MICRO_N), bm=BLOCK_SIZE_M, bn=BLOCK_SIZE_N,
+              bk=BLOCK_SIZE_K, sub_m=SUB_BLK_M, sub_n=SUB_BLK_N, sub_k=SUB_BLK_K)

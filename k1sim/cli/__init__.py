@@ -13,11 +13,12 @@ import argparse
 import sys
 
 import k1sim
-from k1sim.cli import archs, check, diff, model, peak, print_cmd, report, roofline, run, sweep
+from k1sim.cli import (archs, check, diff, model, peak, print_cmd, report, roofline, run,
+                       sweep, tune)
 from k1sim.cli.exit_codes import ExitCode
 
 #: the subcommands in the order ``k1sim --help`` lists them; a new command adds its module here
-COMMANDS = (check, print_cmd, run, diff, archs, peak, roofline, report, sweep, model)
+COMMANDS = (check, print_cmd, run, diff, archs, peak, roofline, report, sweep, tune, model)
 
 
 def build_parser() -> argparse.ArgumentParser:
