@@ -92,21 +92,17 @@ def _load_inputs(pairs) -> dict:
 def run(args) -> int:
     from k1sim.errors import RuntimeFault
     from k1sim.report.summary import one_line, summary
-    from k1sim.simulator import RunOptions, Simulator
+    from k1sim.simulator import Simulator
 
     for flag, path in (("--json", args.json), ("--csv", args.csv), ("--trace", args.trace),
                        ("--roofline", args.roofline)):
         _check_writable(flag, path)
+    if args.arch and "," in args.arch:
+        return _side_by_side(args)
     progress = Progress() if sys.stderr.isatty() else None
     try:
         sim = Simulator(args.arch, args.freq_mhz)
-        options = RunOptions(
-            kernel=args.kernel, grid=args.grid, threads=args.threads, expects=args.expect,
-            rtol=args.rtol, atol=args.atol, inputs=_load_inputs(args.input),
-            args={n: _number(n, v) for n, v in args.arg}, seed=args.seed,
-            timing_only=args.timing_only, poison_alloc=args.poison_alloc, progress=progress,
-            strict=args.strict)
-        result = sim.execute(args.file, options)
+        result = sim.execute(args.file, _options(args, progress))
     except RuntimeFault as e:
         print(str(e), file=sys.stderr)
         return ExitCode.FAULT
@@ -135,6 +131,42 @@ def run(args) -> int:
         _write_text("--trace", args.trace, json.dumps(chrome_trace(result, sim.arch),
                                                        separators=(",", ":")) + "\n")
     return ExitCode.OK if result.passed else ExitCode.CHECK_FAILED
+
+
+def _options(args, progress=None):
+    from k1sim.simulator import RunOptions
+    return RunOptions(
+        kernel=args.kernel, grid=args.grid, threads=args.threads, expects=args.expect,
+        rtol=args.rtol, atol=args.atol, inputs=_load_inputs(args.input),
+        args={n: _number(n, v) for n, v in args.arg}, seed=args.seed,
+        timing_only=args.timing_only, poison_alloc=args.poison_alloc, progress=progress,
+        strict=args.strict)
+
+
+def _side_by_side(args) -> int:
+    """``--arch A,B,C``: the kernel on each arch, one comparison table (report.compare)."""
+    from k1sim.errors import RuntimeFault
+    from k1sim.report.compare import compare_table
+    from k1sim.simulator import Simulator
+
+    for flag in ("json", "csv", "trace", "roofline", "output"):
+        if getattr(args, flag):
+            raise K1SimError(f"--{flag} writes one run: give one arch, not {args.arch}")
+    runs, code = [], ExitCode.OK
+    for name in (a.strip() for a in args.arch.split(",") if a.strip()):
+        try:
+            result = Simulator(name, args.freq_mhz).execute(args.file, _options(args))
+        except RuntimeFault as e:
+            runs.append((name, str(e).splitlines()[0]))
+            code = ExitCode.FAULT
+            continue
+        for w in result.warnings:
+            print(f"{name}: {w}", file=sys.stderr)
+        runs.append((name, result))
+        if not result.passed and code == ExitCode.OK:
+            code = ExitCode.CHECK_FAILED
+    sys.stdout.write(compare_table(runs))
+    return code
 
 
 def _check_writable(flag: str, path: str | None) -> None:
