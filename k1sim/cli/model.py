@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--charts", metavar="DIR", help="write the op-kind bar chart and roofline")
     p.add_argument("--dump-kernels", metavar="DIR", help="write each distinct kernel as .xsmt")
     p.add_argument("--no-layers", action="store_true", help="totals only, no per-layer table")
-    p.add_argument("--cache-dir", metavar="DIR", help="result cache (default ~/.cache/k1sim)")
+    p.add_argument("--cache-dir", metavar="DIR", help="result cache (default .k1sim-cache/model)")
     p.add_argument("--no-cache", action="store_true", help="simulate everything afresh")
     p.add_argument("--workers", type=int, metavar="N", help="local processes (default: cores)")
     p.add_argument("--scheduler", metavar="ADDR", help="run on this Dask scheduler")
