@@ -16,6 +16,7 @@ sets BLOCK_SIZE_K and SUB_BLK_K. ``mm_even_k`` is the EVEN_K path.
 
 from __future__ import annotations
 
+from k1sim.arch import load_arch
 from k1sim.arch_micro import legal_micro
 from k1sim.errors import K1SimError
 from k1sim.ir.builder import Builder, i32, ptr
@@ -30,10 +31,10 @@ def mm(m: int, n: int, k: int, path: str = "EVEN_K", arch: str = "0xA064", threa
        sub_k: int | None = None) -> Builder:
     """``c = a @ b`` for ``a`` m x k and ``b`` k x n of ``dtype``, ``c`` of ``out``, on
     FlagGems' ``path``. ``micro`` is (MICRO_M, MICRO_K, MICRO_N), by default the arch's
-    first LEGAL_CONFIGS triple for ``dtype`` (``k1sim.arch_micro``), else (16, 8, 32)."""
+    ``legal_micro_tiles`` entry for ``dtype`` (FlagGems' LEGAL_CONFIGS), else (16, 8, 32)."""
     if path not in MM_PATHS:
         raise K1SimError(f"mm path {path!r}: give one of {', '.join(MM_PATHS)}")
-    micro = micro or (legal_micro(arch, dtype) or [(16, 8, 32)])[0]
+    micro = micro or (legal_micro(load_arch(arch), dtype) or [(16, 8, 32)])[0]
     bk = bk or 1 << (k - 1).bit_length()
     sub_k = sub_k or min(512, bk)
     el, res = SCALARS[dtype], SCALARS[out or dtype]

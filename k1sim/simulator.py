@@ -72,7 +72,7 @@ class Simulator:
         arch = self._arch(spec, warnings)
         n_threads = _threads(spec, arch)
         _check_parallel_loops(spec.func)
-        warnings += check_micro(arch.arch_id, _micro_tiles(spec.func), opts.strict)
+        warnings += check_micro(arch, _micro_tiles(spec.func), opts.strict)
         checks = check_expects(spec, opts.inputs, opts.args)
         values, allocs = build_arguments(spec.args, dict(opts.inputs), dict(opts.args),
                                          opts.seed, opts.timing_only, warnings)

@@ -2,7 +2,7 @@
 
 ``mm`` (``_spacemit/ops/mm.py``, tuned as ``mm_spacemit``): the four paths (EVEN_K,
 SPLIT_M, SPLIT_N, SPLIT_K), BLOCK_SIZE_M/N, SUB_BLK_M/N, and the MICRO_M/K/N triples the
-arch's LEGAL_CONFIGS allows. BLOCK_SIZE_K and SUB_BLK_K are not META keys: FlagGems' host
+arch's LEGAL_CONFIGS allows (its ``legal_micro_tiles``). BLOCK_SIZE_K and SUB_BLK_K are not META keys: FlagGems' host
 code passes next_pow2(K) and min(512, BLOCK_SIZE_K), so the space takes them from the shape
 the same way (they are columns of the table, never exported). A path ignores the sub
 blocks it does not use; they are pinned to the block size so no config is run twice.
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import itertools
 
-from k1sim.arch_micro import LEGAL_MICRO, legal_micro
+from k1sim.arch import ARCH_IDS, load_arch
+from k1sim.arch_micro import legal_micro
 from k1sim.errors import K1SimError
 from k1sim.library import MM_PATHS
 
@@ -38,12 +39,12 @@ def next_pow2(x: int) -> int:
     return 1 << (x - 1).bit_length()
 
 
-def micro_triples(arch_id: str, dtype: str) -> list:
-    """LEGAL_CONFIGS' triples for the arch, or every arch's for an arch it does not list."""
-    legal = legal_micro(arch_id, dtype)
+def micro_triples(arch, dtype: str) -> list:
+    """The arch's legal triple, or every shipped arch's for an arch that lists none."""
+    legal = legal_micro(arch, dtype)
     if legal is not None:
         return list(legal)
-    return sorted({t for by in LEGAL_MICRO.values() for t in by.get(dtype, [])})
+    return sorted({t for a in ARCH_IDS for t in legal_micro(load_arch(a), dtype) or []})
 
 
 def mm_space(shape, arch, dtype: str = "f16", blocks=BLOCKS, sub_blocks=SUB_BLOCKS):
@@ -56,7 +57,7 @@ def mm_space(shape, arch, dtype: str = "f16", blocks=BLOCKS, sub_blocks=SUB_BLOC
     sk = min(512, bk)
     configs, pruned, seen = [], [], set()
     for path, bm, bn, micro in itertools.product(MM_PATHS, blocks, blocks,
-                                                 micro_triples(arch.arch_id, dtype)):
+                                                 micro_triples(arch, dtype)):
         subs_m = sub_blocks if path in ("SPLIT_M", "SPLIT_N") else (bm,)
         subs_n = sub_blocks if path == "SPLIT_N" else (bn,)
         for sm, sn in itertools.product(subs_m, subs_n):
@@ -78,7 +79,7 @@ def mm_problem(meta: dict, path: str, shape, arch, dtype: str) -> str | None:
     """Why ``meta`` cannot or need not run, or None."""
     m, n, _ = shape
     mm_, mk, mn = meta["MICRO_M"], meta["MICRO_K"], meta["MICRO_N"]
-    legal = legal_micro(arch.arch_id, dtype)
+    legal = legal_micro(arch, dtype)
     if legal is not None and (mm_, mk, mn) not in legal:
         return "illegal micro tile (LEGAL_CONFIGS)"
     checks = [("BLOCK_SIZE_M", "MICRO_M", meta["BLOCK_SIZE_M"], mm_),
@@ -143,7 +144,7 @@ def check_tune_file(text: str, arch_id: str, dtype: str) -> list[str]:
                                 f"{list(META_KEYS[op_key])}")
                 continue
             triple = (meta["MICRO_M"], meta["MICRO_K"], meta["MICRO_N"])
-            legal = legal_micro(arch_id, dtype)
+            legal = legal_micro(load_arch(arch_id), dtype)
             if legal is not None and triple not in legal:
                 problems.append(f"{op_key}[{i}]: micro tile {triple} is not legal on {arch_id}")
     return problems

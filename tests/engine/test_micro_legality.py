@@ -6,21 +6,21 @@ from pathlib import Path
 import pytest
 
 from k1sim import Simulator
-from k1sim.arch_micro import LEGAL_MICRO, legal_micro, micro_problem
+from k1sim.arch import load_arch
+from k1sim.arch_micro import legal_micro, micro_problem
 from k1sim.cli import main
 from k1sim.errors import K1SimError
 
 KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "mm_even_k.xsmt"
 
 
-def test_the_table_is_flaggems_legal_configs():
+def test_the_legal_triples_are_the_arch_files_flaggems_legal_configs():
     # _GEMM_CONFIG_A03C fp16 {"MICRO_M": 8, "MICRO_N": 16, "MICRO_K": 16}, as (M, K, N).
-    assert legal_micro("0xa03c", "f16") == [(8, 16, 16)]
-    assert legal_micro("0xA064", "f16") == [(16, 8, 32)]
-    assert legal_micro("0x5064", "f16") is None          # FlagGems does not list 0x5064
-    assert legal_micro("0xA064", "i8") is None
-    assert all(len(t) == 3 for d in LEGAL_MICRO.values() for ts in d.values() for t in ts)
-    assert micro_problem("0xA064", "f16", (16, 8, 32)) is None
+    assert legal_micro(load_arch("0xa03c"), "f16") == [(8, 16, 16)]
+    assert legal_micro(load_arch("0xA064"), "f16") == [(16, 8, 32)]
+    assert legal_micro(load_arch("0x5064"), "f16") is None   # FlagGems does not list 0x5064
+    assert legal_micro(load_arch("0xA064"), "i8") is None
+    assert micro_problem(load_arch("0xA064"), "f16", (16, 8, 32)) is None
 
 
 def test_an_illegal_triple_warns_with_the_op_place_and_the_legal_triples():

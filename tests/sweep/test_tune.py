@@ -43,8 +43,8 @@ def test_tune_finds_the_fastest_config_and_exports_flaggems_yaml(tmp_path):
         assert list(entry) == ["META"]
         assert tuple(entry["META"]) == META_KEYS["mm_spacemit"]
         meta = entry["META"]
-        assert (meta["MICRO_M"], meta["MICRO_K"], meta["MICRO_N"]) in legal_micro("0xA064",
-                                                                                    "f16")
+        assert (meta["MICRO_M"], meta["MICRO_K"], meta["MICRO_N"]) in legal_micro(
+            load_arch("0xA064"), "f16")
         assert sum(meta[p] for p in ("EVEN_K", "SPLIT_M", "SPLIT_N", "SPLIT_K")) == 1
     assert check_tune_file(text, "0xA064", "f16") == []
     assert (tmp_path / "0xA064" / "heatmap_64x64x64.png") in written
