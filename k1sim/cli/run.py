@@ -12,11 +12,14 @@ from k1sim.errors import K1SimError
 
 
 def add_parser(sub) -> None:
-    r = sub.add_parser("run", help="simulate a .xsmt kernel and check its expects",
+    r = sub.add_parser("run", help="simulate a .xsmt kernel (or a host script's launches)",
                        description="Simulate a .xsmt kernel. Exit codes: 0 ran and every "
                        "expect passed, 1 an expect failed, 2 input error, 3 runtime fault "
-                       "(memory fault, deadlock, capacity).")
-    r.add_argument("file", help="the .xsmt file")
+                       "(memory fault, deadlock, capacity). Given a .py host script, run it "
+                       "with triton resolved to k1sim's front end: every kernel launch is "
+                       "simulated on --arch and summarized, and the script's own checks "
+                       "decide the exit code (a failing assert is 1).")
+    r.add_argument("file", help="the .xsmt file, or a Python host script (.py)")
     r.add_argument("--arch", help="arch id or arch YAML path (default: the file's tt.arch_id)")
     r.add_argument("--freq-mhz", type=float, help="clock to run the arch at (default: its file's)")
     r.add_argument("--grid", type=_grid, help="launch grid X[,Y[,Z]] (default: k1sim.grid)")
@@ -94,6 +97,9 @@ def run(args) -> int:
     from k1sim.report.summary import one_line, summary
     from k1sim.simulator import Simulator
 
+    if args.file.endswith(".py"):
+        from k1sim.cli.run_script import run_script
+        return run_script(args, _check_writable, _write_text)
     for flag, path in (("--json", args.json), ("--csv", args.csv), ("--trace", args.trace),
                        ("--roofline", args.roofline)):
         _check_writable(flag, path)

@@ -25,14 +25,18 @@ class PointerArg:
         self.name = name
         self.dtype = dtype
         self.memory = _span(array)
+        # A contiguous array keeps its shape (summaries and dumps show it); a strided view
+        # is the flat span of memory it covers.
+        self.shape = array.shape if array.flags.c_contiguous and array.ndim else \
+            self.memory.shape
 
     def simulator_input(self) -> np.ndarray:
         m = self.memory
         if self.dtype.is_bf16():  # k1sim holds bf16 as float32 with the low 16 bits zero
-            return (m.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
-        if self.dtype.is_int() and not self.dtype.signed:
-            return m.view(np.dtype(f"int{m.itemsize * 8}"))
-        return m
+            m = (m.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
+        elif self.dtype.is_int() and not self.dtype.signed:
+            m = m.view(np.dtype(f"int{m.itemsize * 8}"))
+        return m.reshape(self.shape)
 
     def write_back(self, out: np.ndarray) -> None:
         """Copy the run's memory into the caller's array where it changed."""

@@ -19,7 +19,7 @@ from k1sim.ir import attrs as A
 from k1sim.ir import types as T
 
 
-def dump(directory: str, module, key, result, memories: dict, scalars: dict) -> Path:
+def dump(directory: str, module, key, result, shapes: dict, scalars: dict) -> Path:
     func = module.functions[0]
     name = func.prop("sym_name")
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
@@ -34,8 +34,8 @@ def dump(directory: str, module, key, result, memories: dict, scalars: dict) -> 
         for v, attrs in zip(args, saved_args.items if saved_args else ()):
             entries = dict(attrs.items)
             arg = entries["k1sim.name"].value
-            if arg in memories:
-                entries["k1sim.shape"] = A.i64_array(memories[arg].shape)
+            if arg in shapes:
+                entries["k1sim.shape"] = A.i64_array(shapes[arg])
                 entries["k1sim.init"] = A.StringAttr("randn" if T.is_float(v.type.pointee)
                                                      else "zeros")
             elif arg in scalars:

@@ -106,8 +106,7 @@ def launch_on_target(fn: JITFunction, grid, args, kwargs, tgt: Target | None = N
     dump_dir = os.environ.get("K1SIM_DUMP_PATH")
     if dump_dir and fresh:
         from k1sim.frontend.dump import dump
-        dump(dump_dir, module, key, result, {n: p.memory for n, p in pointers.items()},
-             scalars)
+        dump(dump_dir, module, key, result, {n: p.shape for n, p in pointers.items()}, scalars)
     return result
 
 
@@ -137,7 +136,8 @@ def _grid(fn: JITFunction, grid, bound: dict) -> tuple:
     if callable(grid):
         grid = grid(dict(bound))
     grid = tuple(grid) if isinstance(grid, (tuple, list)) else (grid,)
-    grid = tuple(unwrap(g) for g in grid)
+    grid = tuple(int(g) if hasattr(g, "__index__") and not isinstance(g, bool) else g
+                 for g in (unwrap(g) for g in grid))
     if not 1 <= len(grid) <= 3 or any(isinstance(g, bool) or not isinstance(g, int)
                                       or g <= 0 for g in grid):
         raise fn.error(f"the grid must be 1 to 3 positive ints, got {grid}")
