@@ -115,6 +115,7 @@ def _load(path: Path, shown: str) -> Arch:
         listed = "; ".join(f"{p}: {m}" for p, m in problems)
         raise ArchError(f"{shown}: {n} problem{'s' if n > 1 else ''}: {listed}", problems)
     arch._provenance = FrozenDict(provenance)
+    arch._source = shown
     return arch
 
 

@@ -210,6 +210,7 @@ class Arch(Section):
     legal_micro_tiles: _table(MicroTiles)   # FlagGems LEGAL_CONFIGS (M, K, N)
 
     _provenance: FrozenDict = PrivateAttr(default_factory=FrozenDict)
+    _source: str = PrivateAttr(default="")     # the file it was loaded from, as given
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -221,6 +222,11 @@ class Arch(Section):
     @property
     def provenance(self) -> dict[str, tuple[str, str]]:
         return self._provenance
+
+    @property
+    def source(self) -> str:
+        """The arch file, as ``archs/0xA064.yaml`` for a shipped id or the path given."""
+        return self._source
 
     # -- derived values ------------------------------------------------------------
 

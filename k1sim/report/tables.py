@@ -27,6 +27,7 @@ def to_dict(result) -> dict:
     return {
         "kernel": result.kernel,
         "arch": result.arch,
+        "arch_info": arch_info(result),
         "grid": list(result.grid),
         "threads": result.threads,
         "programs": result.programs,
@@ -53,6 +54,31 @@ def to_dict(result) -> dict:
         "caches": dict(result.caches),
         "op_stats": list(result.op_stats),
     }
+
+
+def arch_info(result) -> dict:
+    """The arch's name, its file, and each value (dotted path) that differs from the
+    shipped arch of the same id (None for an id k1sim does not ship), so two runs on
+    what-if YAMLs can be compared."""
+    from k1sim.arch import ARCH_IDS, load_arch
+
+    arch = result.used_arch()
+    shipped_id = next((a for a in ARCH_IDS if a.lower() == arch.arch_id.lower()), None)
+    differs = None
+    if shipped_id is not None:
+        this, shipped = _flat(arch.model_dump()), _flat(load_arch(shipped_id).model_dump())
+        differs = {k: {"shipped": shipped.get(k), "this": this.get(k)}
+                   for k in sorted(set(this) | set(shipped)) if this.get(k) != shipped.get(k)}
+    return {"name": arch.name, "source": arch.source, "differs_from_shipped": differs}
+
+
+def _flat(data, prefix: str = "") -> dict:
+    if not isinstance(data, dict):
+        return {prefix: list(data) if isinstance(data, tuple) else data}
+    out = {}
+    for key, value in data.items():
+        out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
 
 
 def op_rows(result) -> list[dict]:

@@ -31,3 +31,19 @@ def test_per_run_outputs_need_one_arch(capsys, tmp_path):
     assert main(["run", KERNEL, "--arch", "0xA03C,0xA064", "--json",
                  str(tmp_path / "r.json")]) == 2
     assert "--json writes one run: give one arch" in capsys.readouterr().err
+
+
+def test_the_json_records_the_arch_source_and_what_differs_from_the_shipped_one(tmp_path):
+    import json
+
+    from k1sim.report.tables import to_json
+
+    yaml = tmp_path / "slow_a100.yaml"
+    text = (Path(KERNEL).parents[1] / "archs" / "0xA064.yaml").read_text()
+    yaml.write_text(text.replace("freq_mhz: {value: 2000,", "freq_mhz: {value: 1600,", 1))
+    shipped = json.loads(to_json(Simulator("0xA064").execute(KERNEL, timing_only=True)))
+    what_if = json.loads(to_json(Simulator(str(yaml)).execute(KERNEL, timing_only=True)))
+    assert shipped["arch_info"] == {"name": "a100", "source": "archs/0xA064.yaml",
+                                    "differs_from_shipped": {}}
+    assert what_if["arch_info"] == {"name": "a100", "source": str(yaml), "differs_from_shipped":
+                                    {"freq_mhz": {"shipped": 2000.0, "this": 1600.0}}}
