@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import inspect
-import textwrap
+import os
 
 from k1sim.frontend.builtins import constexpr, unwrap
 from k1sim.frontend.errors import TraceError, UnsupportedError
+from k1sim.frontend.launch import launch_on_target
+from k1sim.frontend.semantic import wrap
+from k1sim.frontend.tracer import Tracer
 from k1sim.ir.builder import Builder
 from k1sim.ir.core import FileLoc, Module
 
@@ -26,6 +29,8 @@ def _is_constexpr(annotation) -> bool:
 class JITFunction:
     """A ``@triton.jit`` function: launched as ``kernel[grid](...)``, inlined when a kernel
     calls it."""
+
+    k1sim_jit = True  # what the tracer and the launcher recognise a kernel by
 
     def __init__(self, fn, **options):
         self.fn = fn
@@ -42,27 +47,15 @@ class JITFunction:
         self.line = fn.__code__.co_firstlineno
         self.cache: dict = {}
         self._tree = None
-        self.col_shift = 0
 
     def __repr__(self) -> str:
         return f"JITFunction({self.__module__}:{self.__name__})"
 
     @property
     def tree(self) -> ast.FunctionDef:
-        """The function's AST, with the file's line numbers (columns shifted by ``col_shift``)."""
+        """The function's AST, from its file's cached parse (the file's lines and columns)."""
         if self._tree is None:
-            try:
-                lines, first = inspect.getsourcelines(self.fn)
-            except (OSError, TypeError):
-                raise TraceError(f"cannot read the source of '{self.__name__}'; a @triton.jit "
-                                 "function must be defined in a file", self.filename, self.line,
-                                 1) from None
-            source = "".join(lines)
-            dedented = textwrap.dedent(source)
-            self.col_shift = len(lines[0]) - len(lines[0].lstrip()) if dedented != source else 0
-            tree = ast.parse(dedented)
-            ast.increment_lineno(tree, first - 1)
-            self._tree = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+            self._tree = _function_node(self.fn, self.filename, self.line)
         return self._tree
 
     def error(self, message: str) -> TraceError:
@@ -76,7 +69,7 @@ class JITFunction:
 
     def def_loc(self) -> FileLoc:
         tree = self.tree
-        return FileLoc(self.filename, tree.lineno, tree.col_offset + self.col_shift)
+        return FileLoc(self.filename, tree.lineno, tree.col_offset)
 
     def bind(self, args, kwargs) -> dict:
         """Parameter name -> value for a call (defaults applied, constexprs unwrapped)."""
@@ -88,8 +81,6 @@ class JITFunction:
         return {k: unwrap(v) for k, v in bound.arguments.items()}
 
     def __getitem__(self, grid):
-        from k1sim.frontend.launch import launch_on_target
-
         def launcher(*args, **kwargs):
             return launch_on_target(self, grid, args, kwargs)
         return launcher
@@ -105,6 +96,30 @@ class JITFunction:
             module = trace(self, types, constexprs)
             self.cache[key] = module
         return module
+
+
+# filename -> (mtime, parsed module): a file's functions share one parse.
+_FILES: dict = {}
+
+
+def _function_node(fn, filename: str, first_line: int) -> ast.FunctionDef:
+    """The ``def`` of ``fn`` in its file: the function of its name whose first line (its
+    first decorator's) is ``first_line``."""
+    try:
+        mtime = os.stat(filename).st_mtime_ns
+        cached = _FILES.get(filename)
+        if cached is None or cached[0] != mtime:
+            with open(filename, encoding="utf-8") as f:
+                cached = _FILES[filename] = (mtime, ast.parse(f.read(), filename))
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        cached = None
+    for node in ast.walk(cached[1]) if cached else ():
+        if isinstance(node, ast.FunctionDef) and node.name == fn.__name__:
+            start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            if start == first_line:
+                return node
+    raise TraceError(f"cannot read the source of '{fn.__name__}'; a @triton.jit function "
+                     "must be defined in a file", filename, first_line, 1)
 
 
 class _TracingBuilder(Builder):
@@ -123,8 +138,6 @@ class _TracingBuilder(Builder):
 
 def trace(fn: JITFunction, types: dict, constexprs: dict) -> Module:
     """Trace ``fn`` with runtime arguments of ``types`` (name -> dtype) and ``constexprs``."""
-    from k1sim.frontend.tracer import Tracer
-    from k1sim.frontend.semantic import wrap
     b = _TracingBuilder(fn.filename)
     b.fallback = fn.def_loc()
     with b.kernel(fn.__name__) as k:

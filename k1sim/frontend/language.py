@@ -1,7 +1,7 @@
 """The ``tl`` builtins for launch, memory, creation and shaping (``triton.language``).
 
-Math and reductions are in ``language_math``; ``TENSOR_METHODS`` lists what a
-traced tensor offers as methods (``x.to``, ``x.sum(0)``, ``x.reshape(...)``).
+Math and reductions are in ``language_math``; ``TENSOR_METHODS`` lists the ones a
+traced tensor also offers as methods (``x.reshape(...)``).
 """
 
 from __future__ import annotations
@@ -304,15 +304,6 @@ class static_range:
         self.step = 1 if step is None else step
 
 
-TENSOR_METHODS: dict = {}
-
-
-def _tensor_methods():
-    from k1sim.frontend import language_math as M
-    names = {"reshape": reshape, "view": view, "trans": trans, "permute": permute,
-             "broadcast_to": broadcast_to, "expand_dims": expand_dims}
-    names.update({n: getattr(M, n) for n in M.TENSOR_METHOD_NAMES})
-    TENSOR_METHODS.update(names)
-
-
-_tensor_methods()
+# What a traced tensor offers as methods (x.reshape(...)); language_math adds its own.
+TENSOR_METHODS = {"reshape": reshape, "view": view, "trans": trans, "permute": permute,
+                  "broadcast_to": broadcast_to, "expand_dims": expand_dims}

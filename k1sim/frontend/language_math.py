@@ -17,8 +17,6 @@ from k1sim.frontend.tensor import Tensor
 from k1sim.ir import types as T
 from k1sim.ir.core import Block, Region, Value
 
-TENSOR_METHOD_NAMES = ("sum", "max", "min", "argmax", "argmin", "reduce", "cumsum", "exp",
-                       "exp2", "log", "log2", "sqrt", "rsqrt", "abs")
 
 
 def _float_math(name: str):
@@ -195,3 +193,8 @@ def reduce(ctx, input, axis, combine_fn, keep_dims=False):
     handle = ctx.k.op("tt.reduce", [x.handle], [result], {"axis": A.IntAttr(a, T.i32)},
                       regions=[Region([block])]).result
     return _keep(ctx, S.wrap(ctx, handle, x.dtype), input, axis, keep_dims)
+
+
+TENSOR_METHODS = {n: globals()[n] for n in ("sum", "max", "min", "argmax", "argmin", "reduce",
+                                            "cumsum", "exp", "exp2", "log", "log2", "sqrt",
+                                            "rsqrt", "abs")}

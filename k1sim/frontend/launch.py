@@ -15,7 +15,6 @@ from k1sim.errors import K1SimError
 from k1sim.frontend import arguments as ARGS
 from k1sim.frontend.builtins import unwrap
 from k1sim.frontend.errors import TraceError
-from k1sim.frontend.jit import JITFunction
 
 _ACTIVE: list = []
 
@@ -62,7 +61,7 @@ def launch(kernel, grid, *args, arch=None, threads: int | None = None,
            timing_only: bool = False, seed: int = 0, freq_mhz: float | None = None, **kwargs):
     """One launch: ``kernel[grid](*args, **kwargs)`` on ``arch`` (default: the active
     target's); returns its ``RunResult``."""
-    if not isinstance(kernel, JITFunction):
+    if not getattr(kernel, "k1sim_jit", False):
         raise K1SimError(f"launch needs a @triton.jit kernel, got {type(kernel).__name__}")
     if arch is None:
         return launch_on_target(kernel, grid, args, kwargs)
@@ -70,7 +69,7 @@ def launch(kernel, grid, *args, arch=None, threads: int | None = None,
         return launch_on_target(kernel, grid, args, kwargs, t)
 
 
-def launch_on_target(fn: JITFunction, grid, args, kwargs, tgt: Target | None = None):
+def launch_on_target(fn, grid, args, kwargs, tgt: Target | None = None):
     tgt = tgt or (_ACTIVE[-1] if _ACTIVE else None)
     if tgt is None:
         raise fn.error("no target to launch on: launch inside `with frontend.target(arch):`, "
@@ -110,7 +109,7 @@ def launch_on_target(fn: JITFunction, grid, args, kwargs, tgt: Target | None = N
     return result
 
 
-def _bind(fn: JITFunction, args, kwargs) -> dict:
+def _bind(fn, args, kwargs) -> dict:
     sig = fn.signature
     try:
         bound = sig.bind(*args, **kwargs)
@@ -132,7 +131,7 @@ def _key(v):
         return repr(v)
 
 
-def _grid(fn: JITFunction, grid, bound: dict) -> tuple:
+def _grid(fn, grid, bound: dict) -> tuple:
     if callable(grid):
         grid = grid(dict(bound))
     grid = tuple(grid) if isinstance(grid, (tuple, list)) else (grid,)

@@ -2,7 +2,8 @@
 
 A scalar (``pid``, ``M``) is a Tensor of shape ``()``; a block pointer, a
 pointer or a tensor of pointers is a Tensor of a ``pointer_type``. Python
-operators emit IR through ``semantic``, with Triton's type promotion.
+operators emit IR through the tracer's ``ops`` (the ``semantic`` module, with
+Triton's type promotion) and methods (``x.sum(0)``) are the tracer's ``methods``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from k1sim.frontend import dtypes as D
+from k1sim.frontend.errors import UnsupportedError
 from k1sim.ir import types as T
 
 
@@ -38,19 +40,16 @@ class Tensor:
         return f"<traced {self.dtype}{list(self.shape) if self.shape else ''}>"
 
     def __bool__(self):
-        from k1sim.frontend.errors import UnsupportedError
         raise UnsupportedError("a runtime value used as a Python bool (in 'and', 'or', 'not' "
                                "or a Python condition); compare it and use a runtime 'if', or "
                                "make the value a tl.constexpr")
 
     def __iter__(self):
-        from k1sim.frontend.errors import UnsupportedError
         raise UnsupportedError("iterating over a runtime tensor is not supported")
 
     def _bin(self, op, other, reverse=False):
-        from k1sim.frontend import semantic
         a, b = (other, self) if reverse else (self, other)
-        return semantic.binary(self.ctx, op, a, b)
+        return self.ctx.ops.binary(self.ctx, op, a, b)
 
     def __add__(self, o): return self._bin("+", o)
     def __radd__(self, o): return self._bin("+", o, True)
@@ -84,36 +83,29 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __neg__(self):
-        from k1sim.frontend import semantic
-        return semantic.neg(self.ctx, self)
+        return self.ctx.ops.neg(self.ctx, self)
 
     def __pos__(self):
         return self
 
     def __invert__(self):
-        from k1sim.frontend import semantic
-        return semantic.invert(self.ctx, self)
+        return self.ctx.ops.invert(self.ctx, self)
 
     def __getitem__(self, index):
-        from k1sim.frontend import semantic
-        return semantic.subscript(self.ctx, self, index)
+        return self.ctx.ops.subscript(self.ctx, self, index)
 
     # Tensor methods Triton offers (x.to(...), x.sum(axis), x.T, ...).
     def to(self, dtype, bitcast=False, fp_downcast_rounding=None):
-        from k1sim.frontend import semantic
-        return semantic.cast(self.ctx, self, dtype, bitcast)
+        return self.ctx.ops.cast(self.ctx, self, dtype, bitcast)
 
     @property
     def T(self):
-        from k1sim.frontend import semantic
-        return semantic.permute(self.ctx, self, None)
+        return self.ctx.ops.permute(self.ctx, self, None)
 
     def __getattr__(self, name):
-        from k1sim.frontend.language import TENSOR_METHODS
-        fn = TENSOR_METHODS.get(name)
+        fn = self.ctx.methods.get(name)
         if fn is None:
-            from k1sim.frontend.errors import UnsupportedError
-            raise UnsupportedError(f"tensor.{name} is not supported by k1sim's front end")
+                raise UnsupportedError(f"tensor.{name} is not supported by k1sim's front end")
         method = functools.partial(fn, self, _ctx=self.ctx)
         method.public_name = f"tensor.{name}"
         return method

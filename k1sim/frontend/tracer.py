@@ -16,6 +16,7 @@ import warnings
 from functools import partial
 
 from k1sim.errors import K1SimError, ParseError
+from k1sim.frontend import language, language_math
 from k1sim.frontend import semantic as S
 from k1sim.frontend.builtins import unwrap
 from k1sim.frontend.errors import TraceError, UnsupportedError
@@ -42,6 +43,9 @@ class _Return(Exception):
 class Tracer(FlowVisitor):
     """Walks one kernel (and the helpers it calls) into the Builder's ``Kernel`` ``k``."""
 
+    ops = S  # what a traced Tensor's operators call
+    methods = {**language.TENSOR_METHODS, **language_math.TENSOR_METHODS}
+
     def __init__(self, kernel, module):
         self.k = kernel
         self.module = module
@@ -57,7 +61,7 @@ class Tracer(FlowVisitor):
         if self.node is None or self.fn is None:
             return None
         return FileLoc(self.fn.filename, self.node.lineno,
-                       self.node.col_offset + self.fn.col_shift)
+                       self.node.col_offset)
 
     def error(self, message: str) -> TraceError:
         loc = self.loc()
@@ -112,8 +116,7 @@ class Tracer(FlowVisitor):
 
     def call(self, fn, args: list, kwargs: dict):
         """Call a builtin, a @jit helper (inlined) or an allowed Python builtin."""
-        from k1sim.frontend.jit import JITFunction
-        if isinstance(fn, JITFunction):
+        if getattr(fn, "k1sim_jit", False):
             return self.run(fn, fn.bind(args, kwargs))
         if getattr(fn, "k1sim_builtin", False):
             try:
@@ -289,8 +292,7 @@ class Tracer(FlowVisitor):
         cond = unwrap(self.visit(node.test))
         if not isinstance(cond, Tensor):
             return self.visit(node.body if cond else node.orelse)
-        from k1sim.frontend.language import where
-        return where(cond, self.visit(node.body), self.visit(node.orelse), _ctx=self)
+        return language.where(cond, self.visit(node.body), self.visit(node.orelse), _ctx=self)
 
     def visit_Subscript(self, node):
         value = self.visit(node.value)
