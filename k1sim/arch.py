@@ -10,6 +10,7 @@ dotted path.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import get_type_hints
 
@@ -63,14 +64,27 @@ def arch_path(id_or_path) -> tuple[Path, str]:
     """(file, name to show in messages) of an arch id or a YAML path."""
     text = str(id_or_path).strip()
     for known in ARCH_IDS:
-        if text.lower() == known.lower():
+        if text.lower() in (known.lower(), _shipped_name(known)):
             return ARCHS_DIR / f"{known}.yaml", f"archs/{known}.yaml"
     path = Path(text)
     if (isinstance(id_or_path, Path) or path.suffix in (".yaml", ".yml") or "/" in text
             or "\\" in text or path.exists()):
         return path, text
-    raise ArchError(f"unknown arch '{text}'; known archs: {', '.join(ARCH_IDS)} "
-                    "(or give the path of a YAML file)")
+    names = ", ".join(f"{known} ({_shipped_name(known)})" for known in ARCH_IDS)
+    raise ArchError(f"unknown arch '{text}'; known archs: {names} (an id or a name, as "
+                    "`k1sim archs` lists them, or the path of a YAML file)")
+
+
+_names: dict[str, str] = {}
+
+
+def _shipped_name(arch_id: str) -> str:
+    """The ``name:`` of a shipped arch file (``a60`` for 0xA03C), read without loading it."""
+    if arch_id not in _names:
+        text = (ARCHS_DIR / f"{arch_id}.yaml").read_text(encoding="utf-8")
+        found = re.search(r"^name:\s*['\"]?([\w.-]+)", text, re.M)
+        _names[arch_id] = found.group(1).lower() if found else arch_id.lower()
+    return _names[arch_id]
 
 
 def _at_freq(arch: Arch, freq_mhz) -> Arch:

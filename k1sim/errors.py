@@ -136,3 +136,15 @@ class RuntimeFault(ParseError):
     def __str__(self) -> str:
         head = super().__str__() if self.line else f"{self.filename}: error: {self.message}"
         return "\n".join([head, *self.notes])
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a simulation. ``result`` is the RunResult as far as it went (cycles
+    so far, outputs as memory holds them, no expects checked); ``done`` programs of
+    ``total`` finished. A KeyboardInterrupt, so code that does not look for it stops as
+    Ctrl-C always stops it."""
+
+    def __init__(self, result, done: int, total: int):
+        self.result, self.done, self.total = result, done, total
+        super().__init__(f"interrupted at cycle {result.cycles}: {done} of {total} programs "
+                         "finished")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Mapping
 
+from k1sim.engine.budget import DEFAULT_MAX_PROGRAMS
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -34,6 +36,9 @@ class RunOptions:
     functional_only: bool = False        #: values only, no timing model (0 cycles)
     strict: bool = False                 #: a micro tile illegal on the arch is an error
     progress: Callable[[int, int], None] | None = None  #: called (done, total) per program
+    # -- budgets, checked before anything is allocated (k1sim.engine.budget)
+    max_programs: int | None = DEFAULT_MAX_PROGRAMS  #: refuse bigger grids; None: no limit
+    memory_limit: float | None = None    #: bytes for tensors; None: half the available RAM
 
     def with_changes(self, **changes) -> "RunOptions":
         """A copy with ``changes`` applied; an unknown name is a TypeError naming the fields."""

@@ -17,13 +17,14 @@ import simpy
 from k1sim.arch import Arch, load_arch
 from k1sim.arch_micro import check_micro
 from k1sim.cores import ArchTiming
+from k1sim.engine import budget
 from k1sim.engine import runtime_ops  # noqa: F401  (registers alloc and barrier semantics)
 from k1sim.engine.inputs import build_arguments
 from k1sim.engine.interpreter import is_parallel
 from k1sim.engine.launcher import run_kernel
 from k1sim.engine.seam import NullTiming
 from k1sim.engine.state import Launch
-from k1sim.errors import K1SimError, ParseError
+from k1sim.errors import K1SimError, ParseError, RunInterrupted
 from k1sim.functional import expect as expect_mod
 from k1sim.functional.expect_shapes import placeholder
 from k1sim.functional.semantics import load_all
@@ -73,7 +74,10 @@ class Simulator:
         n_threads = _threads(spec, arch)
         _check_parallel_loops(spec.func)
         warnings += check_micro(arch, _micro_tiles(spec.func), opts.strict)
+        budget.check_programs(spec.grid, opts.max_programs)
         checks = check_expects(spec, opts.inputs, opts.args)
+        budget.check_memory(budget.tensor_bytes(spec.args, dict(opts.inputs), checks,
+                                                opts.timing_only), opts.memory_limit)
         values, allocs = build_arguments(spec.args, dict(opts.inputs), dict(opts.args),
                                          opts.seed, opts.timing_only, warnings)
         # Expects read the inputs as they were before the run wrote over them.
@@ -89,12 +93,29 @@ class Simulator:
                   else ArchTiming(env, arch, spec.func, n_threads))
         launch = Launch(env, arch, timing, spec.grid, n_threads, opts.timing_only,
                         opts.poison_alloc)
-        with np.errstate(all="ignore"):
-            run_kernel(launch, spec.func, values, spec.filename, opts.progress)
-        warnings += list(launch.warnings.values()) + timing.trace_warnings()
-
         outputs = {name: None if a.data is None else a.data.reshape(a.shape)
                    for name, a in allocs.items()}
+
+        def result(expects: list) -> RunResult:
+            return RunResult(kernel=spec.kernel, arch=arch.arch_id, arch_config=arch,
+                             grid=spec.grid, threads=n_threads, cycles=math.ceil(env.now),
+                             freq_mhz=arch.freq_mhz, outputs=outputs, expects=expects,
+                             warnings=warnings, op_counts=dict(launch.counts),
+                             timing_only=opts.timing_only, seed=opts.seed,
+                             **timing.results(arch, n_threads))
+
+        try:
+            with np.errstate(all="ignore"):
+                run_kernel(launch, spec.func, values, spec.filename, opts.progress)
+        except KeyboardInterrupt:
+            # Ctrl-C: hand back the run as far as it went instead of a bare traceback.
+            warnings += list(launch.warnings.values()) + timing.trace_warnings()
+            warnings.append(f"interrupted: {launch.programs_done:,} of "
+                            f"{math.prod(spec.grid):,} programs finished; expects not checked")
+            raise RunInterrupted(result([]), launch.programs_done,
+                                 math.prod(spec.grid)) from None
+        warnings += list(launch.warnings.values()) + timing.trace_warnings()
+
         results = []
         if opts.timing_only:
             if checks:
@@ -105,12 +126,7 @@ class Simulator:
                 r_tol = tol if spec.rtol is None else spec.rtol
                 a_tol = tol if spec.atol is None else spec.atol
                 results.append(expect_mod.check(e, outputs[e.name], before, r_tol, a_tol))
-        return RunResult(kernel=spec.kernel, arch=arch.arch_id, arch_config=arch,
-                         grid=spec.grid, threads=n_threads, cycles=math.ceil(env.now),
-                         freq_mhz=arch.freq_mhz,
-                         outputs=outputs, expects=results, warnings=warnings,
-                         op_counts=dict(launch.counts), timing_only=opts.timing_only,
-                         seed=opts.seed, **timing.results(arch, n_threads))
+        return result(results)
 
     def _arch(self, spec: LaunchSpec, warnings: list) -> Arch:
         if self.arch is None:

@@ -47,6 +47,10 @@ def main(argv=None) -> int:
     except RecursionError:
         print("error: the input nests too deeply to read", file=sys.stderr)
         return ExitCode.INPUT
+    except KeyboardInterrupt:
+        # Ctrl-C outside a simulation (``run`` reports an interrupted one itself).
+        print("k1sim: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader (``| head``) stopped reading: not an error of ours.
         sys.stderr.close()

@@ -16,5 +16,6 @@ class ExitCode(IntEnum):
     INPUT = 2
     #: the simulated kernel faulted: memory fault, deadlock, capacity
     FAULT = 3
-    #: Ctrl-C stopped a sweep or a tuning; what finished is kept (128 + SIGINT, as shells do)
+    #: Ctrl-C stopped a run, a sweep or a tuning; what finished is reported and kept (128 +
+    #: SIGINT, as shells do)
     INTERRUPTED = 130

@@ -68,6 +68,9 @@ def _scalar(arg, value):
 def build_arguments(kargs, inputs: dict, scalars: dict, seed: int, timing_only: bool,
                     warnings: list):
     """The argument values in order, and each pointer argument's allocation by name."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise K1SimError(f"seed must be a non-negative integer, got {seed!r}; each "
+                         "argument's data comes from the stream (seed, argument index)")
     names = {a.name for a in kargs}
     for what, given in (("input", inputs), ("argument value", scalars)):
         for name in given:

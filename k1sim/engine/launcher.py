@@ -32,18 +32,17 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=N
     total = math.prod(launch.grid)
     queue = programs(launch.grid)
     parallel = any(is_parallel(op) for op in func.walk())
-    started = done = 0
+    started = 0
 
     def run_program(thread: int, pid: tuple):
-        nonlocal done
         ctx = ThreadCtx(launch, thread, pid, [])
         vals = dict(zip(body.args, arg_values))
         yield from interp.block(ctx, body, vals)
         yield from launch.timing.flush(ctx)
         launch.release(ctx.program_allocs)
-        done += 1
+        launch.programs_done += 1
         if progress is not None:
-            progress(done, total)
+            progress(launch.programs_done, total)
 
     def stream_thread(thread: int):
         nonlocal started

@@ -48,6 +48,7 @@ class Launch:
         self.global_barriers: dict[int, Barrier] = {}
         self.live_bytes: Counter = Counter()
         self.counts: Counter = Counter()
+        self.programs_done = 0  # finished programs, for progress and an interrupted run
         # Live thread contexts, oldest first, for the deadlock report. Weak: a finished
         # program's context goes away, so memory does not grow with the grid.
         self.contexts: weakref.WeakValueDictionary[int, ThreadCtx] = weakref.WeakValueDictionary()

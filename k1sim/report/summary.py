@@ -31,15 +31,16 @@ def summary(result, source: str | None = None, show_warnings: bool = True) -> st
 
 
 def one_line(result) -> str:
-    """kernel, arch, cycles, time, the main engine's share of peak, PASS/FAIL."""
+    """kernel, arch, cycles, time, the main engine's share of peak, and the verdict: PASS,
+    FAIL, or TIMING-ONLY when a timing-only run checked nothing."""
     main = result.main_engine()
     pct = result.pct_of_peak().get(main) if main else None
     engine = f"{main} {pct:.1f}% of peak" if pct is not None else "no arithmetic"
-    verdict = "PASS" if result.passed else "FAIL"
     if result.timing_only:
-        verdict += " (timing only, expects skipped)"
-    elif not result.expects:
-        verdict += " (no expects)"
+        verdict = "TIMING-ONLY (expects not checked)"  # not a PASS: nothing was checked
+    else:
+        verdict = "PASS" if result.passed else "FAIL"
+        verdict += "" if result.expects else " (no expects)"
     return (f"{result.kernel} {result.arch} {result.cycles} cycles "
             f"{fmt_seconds(result.seconds)} {engine} {verdict}")
 

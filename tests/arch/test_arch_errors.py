@@ -128,8 +128,17 @@ def test_yaml_level_errors(tmp_path):
 
 
 def test_unknown_ids_and_missing_files():
-    with pytest.raises(ArchError, match=r"unknown arch '0xB000'; known archs: 0x503C, 0xA03C, "
-                       r"0x5064, 0xA064, 0xF000 \(or give the path of a YAML file\)"):
+    with pytest.raises(ArchError, match=r"unknown arch '0xB000'; known archs: 0x503C \(x60\), "
+                       r"0xA03C \(a60\), 0x5064 \(x100\), 0xA064 \(a100\), .*\(an id or a name, as "
+                       r"`k1sim archs` lists them, or the path of a YAML file\)"):
         load_arch("0xB000")
     with pytest.raises(ArchError, match=r"nowhere/my.yaml: cannot read the arch file"):
         load_arch("nowhere/my.yaml")
+
+
+@pytest.mark.parametrize("name, arch_id", [("a60", "0xA03C"), ("X60", "0x503C"),
+                                           ("a100", "0xA064"), (" x100 ", "0x5064")])
+def test_archs_load_by_the_name_k1sim_archs_lists(name, arch_id):
+    # `k1sim archs` lists a60, x100, ...: `--arch a60` was refused as unknown.
+    assert load_arch(name).arch_id == arch_id
+    assert load_arch(name) is load_arch(arch_id)
