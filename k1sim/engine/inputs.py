@@ -34,6 +34,9 @@ def _fill(init: str, shape: tuple, element: str, rng) -> np.ndarray:
         data = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
     else:
         lo, hi = map(int, _RANDINT.match(init).groups())
+        if lo >= hi:
+            raise K1SimError(f"k1sim.init \"{init}\": randint:LOW:HIGH needs LOW < HIGH "
+                             "(HIGH excluded)")
         data = rng.integers(lo, hi, shape, endpoint=False)
     if dtype.kind in "iub" and init in ("randn", "rand"):
         data = np.rint(data)

@@ -158,3 +158,16 @@ def test_roofline_by_extension(tmp_path, capsys):
 def test_arch_names_as_k1sim_archs_lists_them(capsys, name):
     code, out, _ = _run(capsys, MM, "--arch", name, "-q")
     assert code == 0 and out.startswith("mm_kernel 0xA03C ")
+
+
+def test_shapes_beyond_numpy_and_empty_randint_ranges_are_input_errors(tmp_path, capsys):
+    # Found by the scale fuzzer: a shape over numpy's limits crashed the expect check with
+    # a ValueError, and randint:3:3 crashed numpy's generator.
+    path = _huge(tmp_path, 99999999999999999999 // 10 ** 6, 99999999999999)
+    code, out, err = _run(capsys, path)
+    assert code == 2 and "over the memory budget" in err
+    text = Path(MM).read_text().replace('k1sim.init = "randn"', 'k1sim.init = "randint:3:3"', 1)
+    (tmp_path / "r.xsmt").write_text(text)
+    with pytest.raises(K1SimError, match=r'k1sim.init "randint:3:3": randint:LOW:HIGH needs '
+                                         r"LOW < HIGH \(HIGH excluded\)"):
+        Simulator().execute(str(tmp_path / "r.xsmt"))

@@ -188,7 +188,8 @@ def check_one(task):
 
 
 def verifiable_runs(seed: int, count: int, files, pool) -> list[int]:
-    """Indices of the first ``count`` run mutants that parse and verify."""
+    """Indices of the first ``count`` run mutants that parse and verify; a mutant whose
+    parse raises anything else is a bug the parse workers report (it is kept as a task)."""
     from k1sim.errors import K1SimError
     from k1sim.ir.parser import parse_bytes
     found, index = [], 0
@@ -199,6 +200,8 @@ def verifiable_runs(seed: int, count: int, files, pool) -> list[int]:
             found.append(index)
         except K1SimError:
             pass
+        except Exception:
+            found.append(index)  # check_one reports it, with the mutant saved
         index += 1
     return found
 

@@ -229,3 +229,20 @@ def test_deep_brackets_message_and_place():
     e = check_outcome(lambda: parse(text, "deep.xsmt"))
     assert isinstance(e, ParseError) and "nesting too deep" in e.message
     assert e.line == 1 and 5 < e.column < 5000
+
+
+def test_float_operand_segment_sizes_are_a_clean_error():
+    # Found by tests/fuzz/corpus_mutate.py: a type swap made the sizes floats, which
+    # slipped past the sum check and crashed slicing the operands with a TypeError.
+    text = T2.replace("operandSegmentSizes = array<i32: 1, 2, 0>",
+                      "operandSegmentSizes = array<f32: 1.0, 2.0, 0.0>")
+    with pytest.raises(K1SimError, match=r"operandSegmentSizes .* does not fit 3 operands"):
+        parse(text)
+
+
+def test_float_transpose_order_is_a_clean_error():
+    # Found by the scale fuzzer (18 of its 25 bugs): tt.trans with array<f32: ...> crashed
+    # indexing the shape with a float.
+    text = T2.replace("{order = array<i32: 1, 0, 3, 2>}", "{order = array<f32: 1.0, 0.0, 3.0, 2.0>}")
+    with pytest.raises(K1SimError, match="tt.trans order must be a permutation of 0..3"):
+        parse(text)

@@ -101,7 +101,8 @@ def _verify_reshape(op) -> None:
 def _verify_trans(op) -> None:
     src = _tensor_in(op)
     order = op.prop("order")
-    if not isinstance(order, tuple) or sorted(order) != list(range(src.rank)):
+    if (not isinstance(order, tuple) or any(type(i) is not int for i in order)
+            or sorted(order) != list(range(src.rank))):
         fail(op, f"tt.trans order must be a permutation of 0..{src.rank - 1}, got {order}")
     check_result(op, T.TensorType(tuple(src.shape[i] for i in order), src.element))
 

@@ -48,7 +48,9 @@ def _segments(op) -> tuple[list, list, object]:
     """Split operands into base, offsets and destination by operandSegmentSizes."""
     segs = op.prop("operandSegmentSizes")
     n = len(op.operands)
-    if segs is None or len(segs) != 3 or sum(segs) != n or segs[0] != 1 or segs[2] > 1:
+    if (segs is None or not isinstance(segs, tuple) or len(segs) != 3
+            or any(isinstance(x, bool) or not isinstance(x, int) for x in segs)
+            or sum(segs) != n or segs[0] != 1 or segs[2] > 1):
         got = list(segs) if segs is not None else None
         fail(op, f"operandSegmentSizes {got} does not fit {n} operands "
                  "(base, offsets, destination)")
