@@ -35,7 +35,8 @@ class RunResult:
     requesting core); ``caches`` the memory system's counters (``MemorySystem.counters``:
     hits and misses per cache level in lines, bytes written back per level by eviction
     and by the end-of-kernel flush, read-for-ownership bytes, prefetched lines, write
-    buffer stall cycles per core); ``overlap`` per thread the cycles its memory
+    buffer stall cycles per core); ``flush_cycles`` how long that end-of-kernel flush
+    took (part of ``cycles``); ``overlap`` per thread the cycles its memory
     transfers took and how many of them its compute hid (``transfer_cycles``,
     ``hidden_cycles``);
     ``op_stats`` per-op rows keyed by source location (``cycles`` each op added to its
@@ -66,6 +67,7 @@ class RunResult:
     links: dict[str, dict] = field(default_factory=dict)
     overlap: dict[int, dict[str, float]] = field(default_factory=dict)
     caches: dict[str, object] = field(default_factory=dict)
+    flush_cycles: float = 0.0
     op_stats: list[dict] = field(default_factory=list)
     trace: list[TraceEvent] = field(default_factory=list)
     # The Arch itself, so reports of a what-if YAML that keeps a shipped id use its values.

@@ -27,21 +27,37 @@ class InOrderCore:
         self.slot = 1.0 / arch.issue.width_per_cycle   # front-end cycles per op
         self.free = dict.fromkeys(UNITS, 0.0)    # when each unit can take a new op
         self.busy = dict.fromkeys(UNITS, 0.0)    # occupied cycles per unit
-        self.ready: dict = {}                    # SSA value -> cycle its value is ready
+        self.ready: dict = {}                    # SSA value -> cycle ready, or its pending event
         self.producer: dict = {}                 # SSA value -> what bound the op making it
         self.cursor = 0.0
         self.done = 0.0
         self.frontier = 0.0                      # the latest end the op stats accounted for
 
-    def operands(self, values) -> tuple[float, str | None]:
-        """(the cycle the last of ``values`` is ready, what bound the op that made it)."""
-        ready, latest = 0.0, None
+    def operands(self, values) -> tuple[float, str | None, list]:
+        """(the cycle the last of ``values`` is ready, what bound the op that made it, the
+        events of those still pending: loads whose data have not arrived)."""
+        ready, latest, pending = 0.0, None, []
         get = self.ready.get
         for v in values:
             t = get(v)
-            if t is not None and t > ready:
+            if t is None:
+                continue
+            if t.__class__ is not float:
+                pending.append(t)
+            elif t > ready:
                 ready, latest = t, v
-        return ready, (self.producer.get(latest) if latest is not None else None)
+        return ready, (self.producer.get(latest) if latest is not None else None), pending
+
+    def pend(self, value, event, producer: str, env) -> None:
+        """``value`` is ready when ``event`` fires (a load's data arriving)."""
+        ready = self.ready
+        ready[value] = event
+        self.producer[value] = producer
+
+        def landed(_event):
+            if ready.get(value) is event:   # not made again since
+                ready[value] = float(env.now)
+        event.callbacks.append(landed)
 
     def dispatch(self) -> float:
         """The earliest cycle the next op in program order may issue."""
@@ -85,6 +101,12 @@ class InOrderCore:
             self.done = now
         if now > self.frontier:
             self.frontier = now
+
+    def resume_issue(self, now: float) -> None:
+        """A store waited for room in the write buffer: an in-order core issues nothing
+        after it until it is accepted."""
+        if now > self.cursor:
+            self.cursor = now
 
     def attribute(self, end: float) -> float:
         """The cycles this op adds to the thread's time: how far its end moves the latest

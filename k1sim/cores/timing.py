@@ -19,7 +19,8 @@ from k1sim.cores.stats import OpStats, TraceEvent, where
 from k1sim.cores.units import timed
 from k1sim.cores.window import WindowedCore
 from k1sim.cost import Uses, decompose
-from k1sim.cost.uses import SYNC_OPS, defining_op, enclosing_op
+from k1sim.cores.transfers import describe, level_served, store_level
+from k1sim.cost.uses import SYNC_OPS, enclosing_op
 from k1sim.cost.work import ABSORBED_LOAD, EngineDtype
 from k1sim.memory import MemorySystem, TraceLog
 
@@ -49,6 +50,8 @@ class ArchTiming:
         self.absorbed: dict[tuple, object] = {}
         self._timed: dict[int, tuple] = {}       # id(work) -> (work, Timed)
         self._forwards: dict[int, list] = {}     # id(scf.yield) -> [(target, source)]
+        self.in_flight = [[] for _ in range(num_threads)]   # per thread: loads not yet landed
+        self.flush_cycles = 0.0
 
     def issue(self, ctx, op, args):
         work = decompose(op, self.arch, self.uses)
@@ -63,38 +66,86 @@ class ArchTiming:
         if work.unit == "none" and not work.transfers:
             if work.fused_into == "xsmt.pack":
                 self.absorbed[(ctx.thread, id(op))] = args[0]
-            if op.results:  # a free op's results are ready when its operands are
-                deps, producer = core.operands(op.operands)
-                for r in op.results:
-                    core.ready[r] = deps
-                    core.producer[r] = producer
+            self._pass_through(core, op)
             return
         cached = self._timed.get(id(work))
         if cached is None or cached[0] is not work:
             cached = self._timed[id(work)] = (work, timed(work, self.arch))
         t = cached[1]
         # Control flow passes values on without reading them: it never waits for them.
-        deps, producer = core.operands(op.operands) if name not in _CONTROL else (0.0, None)
+        deps, producer, pending = (core.operands(op.operands) if name not in _CONTROL
+                                   else (0.0, None, ()))
+        if pending:   # a load's data are still on their way: the thread waits for them
+            for event in pending:
+                if not event.processed:
+                    yield event
+            deps, producer, _ = core.operands(op.operands)
         start, wait = core.issue(t, deps)
-        end = start + t.busy + t.fill
-        shown = start + t.busy     # the trace shows the op holding its unit
-        level, moved = None, 0
         if work.transfers:
-            blocks = [self._block(ctx, op, args, tr) for tr in work.transfers]
-            begin = start + t.busy
-            if begin > self.env.now:
-                yield self.env.timeout(begin - self.env.now)
-            start = begin = self.env.now   # the op's data move from here
-            level = yield from self._transfer(core, work, blocks)
-            self.transfer_cycles[ctx.thread] += self.env.now - begin
-            moved = sum(nbytes for _, nbytes in blocks)
-            end = shown = max(self.env.now, end)
+            yield from self._memory(ctx, op, args, work, t, start, wait, producer)
+            return
+        end = start + t.busy + t.fill
         core.complete(end)
-        made_by = level or "latency"
         for r in op.results:
             core.ready[r] = end
-            core.producer[r] = made_by
-        self._record(ctx, op, work, t, (start, shown, end), wait, producer, level, moved)
+            core.producer[r] = "latency"
+        self._record(ctx, op, work, t, (start, start + t.busy, end), wait, producer, None, 0)
+
+    def _moved(self, core, cycles: float) -> None:
+        """A transfer took ``cycles`` from request to data (or to the write buffer)."""
+        self.transfer_cycles[core.index] += cycles
+        core.busy["lsu"] += cycles
+
+    def _pass_through(self, core, op) -> None:
+        """A free op (fused, metadata): its results are ready when its operands are."""
+        if not op.results:
+            return
+        deps, producer, pending = core.operands(op.operands)
+        for r in op.results:
+            if pending:
+                event = pending[0] if len(pending) == 1 else self.env.all_of(pending)
+                core.pend(r, event, producer or "L1", self.env)
+            else:
+                core.ready[r] = deps
+                core.producer[r] = producer
+
+    def _memory(self, ctx, op, args, work, t, start, wait, producer):
+        """Issue the op's transfers when its address work is done (``yield from``)."""
+        env, memory, core = self.env, self.memory, self.cores[ctx.thread]
+        begin = start + t.busy
+        if begin > env.now:
+            yield env.timeout(begin - env.now)
+        begin = env.now
+        accesses = [describe(ctx, op, args, tr, self.absorbed) for tr in work.transfers]
+        moved = sum(a.nbytes for a in accesses)
+        scope = work.transfers[-1].scope
+        if work.transfers[0].write:
+            for access in accesses:
+                accepted = memory.store(core.index, access)
+                if not accepted.processed:
+                    yield accepted
+            level = store_level(memory, scope, env.now > begin)
+            core.complete(env.now)
+            core.resume_issue(env.now)
+            self._moved(core, env.now - begin)
+            self._record(ctx, op, work, t, (begin, env.now, env.now), wait, producer, level,
+                         moved)
+            return
+        before = dict(memory.bytes_by_level)
+        events = [memory.load(core.index, access) for access in accesses]
+        level = level_served(before, memory.bytes_by_level, scope)
+        arrived = events[0] if len(events) == 1 else env.all_of(events)
+        for r in op.results:
+            core.pend(r, arrived, level, env)
+        core.complete(begin)
+        self.in_flight[ctx.thread].append(arrived)
+
+        def landed(_event):
+            self._moved(core, env.now - begin)
+            core.complete(env.now)
+            self._record(ctx, op, work, t, (begin, env.now, env.now), wait, producer, level,
+                         moved)
+        arrived.callbacks.append(landed)
 
     def _record(self, ctx, op, work, t, times, wait, producer, level, moved) -> None:
         start, shown, end = times
@@ -113,17 +164,6 @@ class ArchTiming:
             (ctx.thread, work.unit, stats.op, stats.where, start, shown),
             {"engine": work.engine, "bound": bound, "bytes": moved,
              "reg_bytes": t.reg_bytes, "ops": work.ops, "shapes": stats.shapes}))
-
-    def _transfer(self, core, work, blocks):
-        """Move the op's bytes through the memory system (``yield from``); returns the
-        level that served the last transfer."""
-        level = None
-        for transfer, (key, nbytes) in zip(work.transfers, blocks):
-            t0 = self.env.now
-            level = yield from self.memory.access(core.index, key, nbytes,
-                                                  transfer.scope, transfer.write)
-            core.busy["lsu"] += self.env.now - t0
-        return level
 
     def _forward(self, core, op) -> None:
         """An ``scf.yield`` passes its operands' ready cycles to the loop's next iteration
@@ -157,25 +197,26 @@ class ArchTiming:
 
     def flush(self, ctx):
         """Let everything the thread issued complete (``yield from``) before it meets other
-        threads: a barrier, the start or end of a parallel loop or program."""
-        core = self.cores[ctx.thread]
-        if core.done > self.env.now:
-            yield self.env.timeout(core.done - self.env.now)
-        core.resume(self.env.now)
+        threads: a barrier, the start or end of a parallel loop or program. Its loads land
+        and its write buffer drains, so what it wrote is visible."""
+        core, env = self.cores[ctx.thread], self.env
+        waiting = [e for e in self.in_flight[ctx.thread] if not e.processed]
+        self.in_flight[ctx.thread] = []
+        if waiting:
+            yield env.all_of(waiting)
+        drained = self.memory.write_buffers[core.index].idle()
+        if not drained.processed:
+            yield drained
+        if core.done > env.now:
+            yield env.timeout(core.done - env.now)
+        core.resume(env.now)
 
-    def _block(self, ctx, op, args, transfer) -> tuple:
-        """The transfer's cache key, and its bytes: a boundary-checked block moves only its
-        in-bounds part (the rest reads as zeros without a memory access)."""
-        if transfer.operand == ABSORBED_LOAD:
-            value = self.absorbed[(ctx.thread, id(defining_op(op.operands[0])))]
-        else:
-            value = args[transfer.operand] if 0 <= transfer.operand < len(args) else None
-        acc = ctx.access(value)
-        if acc is not None and transfer.window:
-            acc = acc.window(args[1:3], op.prop("shape"))
-        if acc is None or acc.origin is None:  # keyed by where its bytes are used
-            return (id(op), ctx.program_id), transfer.nbytes
-        return acc.key, round(transfer.nbytes * acc.in_bounds)
+    def finish(self):
+        """The kernel's end (a process body): every core's write buffer drains and its
+        dirty lines go back to DRAM; ``flush_cycles`` is how long that took."""
+        start = self.env.now
+        yield self.env.all_of([self.memory.flush(c.index) for c in self.cores])
+        self.flush_cycles = self.env.now - start
 
     def waited(self, ctx, op, start, end) -> None:
         self.cores[ctx.thread].resume(end)
@@ -191,8 +232,9 @@ class ArchTiming:
                 "unit_busy": {c.index: dict(c.busy) for c in self.cores},
                 "wait_cycles": dict(self.wait_cycles),
                 "bytes_by_level": dict(self.memory.bytes_by_level),
-                "caches": self.memory.counters(),
-                "links": {link.name: {**link.stats(), "trace": list(link.trace)}
+                "caches": self.memory.counters(), "flush_cycles": self.flush_cycles,
+                "links": {link.name: {**link.stats(), "trace": list(link.trace),
+                                      "rates": list(link.rates)}
                           for link in self.memory.links},
                 "overlap": self._overlap(), "op_stats": rows, "trace": list(self.trace)}
 

@@ -62,6 +62,8 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=N
         raise e from None
     if any(p.is_alive for p in procs) or started < total:
         raise deadlock(launch, total - started, filename)
+    env.process(launch.timing.finish())   # the kernel's end: dirty lines go back
+    env.run()
 
 
 def deadlock(launch: Launch, not_started: int, filename: str) -> RuntimeFault:

@@ -37,6 +37,10 @@ class Timing(Protocol):
     def trace_warnings(self) -> list[str]:
         """What the run should say about its trace (events it did not keep)."""
 
+    def finish(self) -> Generator:
+        """The kernel's end, after every program (a SimPy process body): write back what
+        the caches still hold dirty."""
+
 
 class NullTiming:
     """No time passes: values only. Its results are those of a run that took no time."""
@@ -60,6 +64,10 @@ class NullTiming:
     def trace_warnings(self) -> list[str]:
         return []
 
+    def finish(self):
+        return
+        yield
+
 
 @dataclass(frozen=True)
 class Access:
@@ -67,7 +75,8 @@ class Access:
     ``origin`` is the element address of the first element (None for a gather or scatter,
     whose lanes are runtime values), ``block`` the shape, ``strides`` its element strides,
     ``in_bounds`` the share of the block inside its bounds (a boundary-checked block moves
-    only that part), ``itemsize`` bytes per element."""
+    only that part), ``itemsize`` bytes per element; ``base`` and ``shape`` are the part
+    inside the bounds (its first element and its shape), the window memory really moves."""
 
     alloc: int
     origin: int | None
@@ -76,6 +85,8 @@ class Access:
     in_bounds: float
     itemsize: int
     pointer: object = None   # the engine's pointer, for ``window`` (never read by timing)
+    base: int | None = None
+    shape: tuple = ()
 
     @property
     def key(self) -> tuple:
@@ -92,14 +103,27 @@ class Access:
 def access(value) -> Access | None:
     """The ``Access`` of a pointer value (None for anything else)."""
     if isinstance(value, BlockPtr):
+        base, shape = in_bounds_box(value)
         return Access(id(value.alloc), value.origin(), value.block, value.strides,
-                      in_bounds_share(value), value.alloc.itemsize, value)
+                      in_bounds_share(value), value.alloc.itemsize, value, base, shape)
     if isinstance(value, Pointers):
         return Access(id(value.alloc), None, value.offsets.shape, (), 1.0,
                       value.alloc.itemsize, value)
     if isinstance(value, Pointer):
-        return Access(id(value.alloc), value.offset, (), (), 1.0, value.alloc.itemsize, value)
+        return Access(id(value.alloc), value.offset, (), (), 1.0, value.alloc.itemsize, value,
+                      value.offset, ())
     return None
+
+
+def in_bounds_box(p: BlockPtr) -> tuple[int, tuple]:
+    """The first element and shape of the part of a block pointer's window inside its
+    bounds (a zero-size shape when none of it is)."""
+    base, shape = p.base, []
+    for off, n, bound, stride in zip(p.offsets, p.block, p.shape, p.strides):
+        lo, hi = max(0, -off), min(n, bound - off)
+        shape.append(max(0, hi - lo))
+        base += (off + lo) * stride
+    return base, tuple(shape)
 
 
 def in_bounds_share(p: BlockPtr) -> float:

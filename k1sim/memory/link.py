@@ -57,6 +57,7 @@ class FairShareLink:
         self.bytes = 0
         self.busy_cycles = 0.0
         self.trace: TraceLog = TraceLog()  # (start, end, nbytes, owner); the first ones
+        self.rates: TraceLog = TraceLog()  # (cycle, aggregate bytes/cycle) at each change
         self._active: list[_Flow] = []   # arrival order, so ties resolve the same every run
         self._last = env.now
         self._version = 0
@@ -116,13 +117,23 @@ class FairShareLink:
         self._version += 1
         if not self._active:
             self._target = None
+            self._note_rate(0.0)
             return
         self._assign_rates()
+        self._note_rate(sum(f.rate for f in self._active))
         self._target = min(self._active, key=lambda f: f.remaining / f.rate)
         delay = max(self._target.remaining / self._target.rate, 0.0)
         wake = self.env.timeout(delay)
         version = self._version
         wake.callbacks.append(lambda _event: self._wake(version))
+
+    def _note_rate(self, rate: float) -> None:
+        """Keep the link's aggregate rate where it changes (the timeline's counter)."""
+        now = self.env.now
+        if self.rates and self.rates[-1][0] == now:
+            self.rates[-1] = (now, rate)
+        elif not self.rates or self.rates[-1][1] != rate:
+            self.rates.append((now, rate))
 
     def _wake(self, version: int) -> None:
         if version != self._version:

@@ -48,10 +48,11 @@ def to_dict(result) -> dict:
         "unit_busy": {str(t): dict(u) for t, u in result.unit_busy.items()},
         "wait_cycles": {str(t): c for t, c in result.wait_cycles.items()},
         "bytes_by_level": dict(result.bytes_by_level),
-        "links": {name: {k: v for k, v in link.items() if k != "trace"}
+        "links": {name: {k: v for k, v in link.items() if k not in ("trace", "rates")}
                   for name, link in result.links.items()},
         "overlap": {str(t): dict(o) for t, o in result.overlap.items()},
         "caches": dict(result.caches),
+        "flush_cycles": result.flush_cycles,
         "op_stats": list(result.op_stats),
     }
 

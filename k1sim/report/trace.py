@@ -21,8 +21,9 @@ Perfetto shows real time. They are rounded to whole nanoseconds, the resolution 
 keeps; every start and end is rounded on its own, so back-to-back slices still touch and
 never overlap. The exact cycles are in each slice's args.
 
-A link's bandwidth counter is its aggregate rate under the link model
-(``k1sim.memory.link``): a fair-share link runs at full bandwidth while any uncapped
+A link's bandwidth counter is its aggregate rate as the link recorded it
+(``links.*.rates``: the rate at each change); for a result without that record, the rate
+under the link model (``k1sim.memory.link``): a fair-share link runs at full bandwidth while any uncapped
 transfer is in flight; a DRAM transfer is capped by its core's miss-level parallelism
 (``Arch.core_dram_bytes_per_cycle``), so DRAM runs at ``min(peak, cores in flight x cap)``.
 Its integral over the run is the bytes the link moved. (Summing each transfer's average
@@ -198,8 +199,11 @@ def _counters(result, arch, pid: int, clock: _Clock) -> list:
     for name, link in result.links.items():
         if not name.startswith(COUNTER_LINKS):
             continue
-        cap = arch.core_dram_bytes_per_cycle if name == "DRAM" else None
-        points = [(0.0, 0.0)] + link_rates(link["trace"], link["bw_bytes_per_cycle"], cap)
+        if "rates" in link:   # the link's own record of its aggregate rate
+            points = [(0.0, 0.0)] + [tuple(p) for p in link["rates"]]
+        else:
+            cap = arch.core_dram_bytes_per_cycle if name == "DRAM" else None
+            points = [(0.0, 0.0)] + link_rates(link["trace"], link["bw_bytes_per_cycle"], cap)
         points.append((max(result.cycles, points[-1][0]), 0.0))
         samples: dict[int, float] = {}      # ns -> GB/s; the last change in a ns wins
         for cycle, rate in points:

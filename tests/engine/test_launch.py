@@ -47,7 +47,14 @@ def test_grid_and_threads_overrides():
 def test_programs_share_threads_so_time_scales_with_waves():
     one = Simulator().execute(module(PROGRAM_IDS, ptr("out", [24], "i32"), grid=(4,)))
     two = Simulator().execute(module(PROGRAM_IDS, ptr("out", [24], "i32"), grid=(8,)))
-    assert two.cycles == pytest.approx(2 * one.cycles, abs=1)  # 4 threads: two waves
+    # 4 threads: two waves. Each thread runs its second program after its first (the
+    # stores of the second find their lines in L1, so the wave is shorter than the first).
+    assert two.cycles > one.cycles
+    ids = [e for e in two.trace if e[2] == "tt.get_program_id"]
+    assert len(ids) == 8 * 3 and {e[0] for e in ids} == {0, 1, 2, 3}
+    # a thread takes its next program only when its last one is over
+    first_wave_end = min(max(e[5] for e in one.trace if e[0] == t) for t in range(4))
+    assert sorted(e[4] for e in ids)[12] >= first_wave_end
 
 
 def test_too_many_threads_is_an_input_error():
@@ -73,10 +80,13 @@ def test_parallel_loop_runs_iterations_concurrently():
     serial = Simulator().execute(module(PARALLEL.format(n=8), ptr("out", [8], "i32")),
                                  threads=1)
     assert r8.outputs["out"].tolist() == [i * i for i in range(8)]
-    # 4 threads: 8 iterations take two rounds of the 4 that 4 iterations take,
-    # and about a quarter of the time they take on one thread.
-    assert r4.cycles < r8.cycles < 2.2 * r4.cycles
-    assert 3 < serial.cycles / r8.cycles <= 4.2
+    # 4 threads: 8 iterations take two rounds of the 4 that 4 iterations take, and
+    # the busiest thread computes about a quarter of what one thread alone does (the
+    # stores' write-back time, behind the write buffers, is the same either way).
+    def compute(r):
+        return max(u["scalar"] + u["vector"] for u in r.unit_busy.values())
+    assert r4.cycles <= r8.cycles < 2.2 * r4.cycles
+    assert 3 < compute(serial) / compute(r8) <= 4.2
     busy = [sum(u.values()) for u in r8.unit_busy.values()]
     assert len(busy) == 4 and min(busy) > 0
 

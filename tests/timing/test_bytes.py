@@ -31,9 +31,15 @@ def test_each_packed_window_of_a_block_is_its_own_transfer():
     # were the first one, and A and B reach the core exactly once per program.
     r = Simulator().execute(ROOT / "kernels/mm_split_k.xsmt", timing_only=True)
     per_program = (32 * 1100 + 1100 * 32) * 2
-    c = 64 * 96 * 2
-    assert r.bytes_by_level["L1"] == 0
-    assert r.bytes_by_level["L2"] + r.bytes_by_level["DRAM"] == 6 * per_program + c
+    m = r.caches
+    assert r.bytes_by_level["L1"] == 0 and m["hits"]["L1"] == 0
+    # bytes read from beyond L1: whole lines (a 1100-wide f16 row is not line-aligned),
+    # so at least the windows' bytes and at most a few percent more; the written c is
+    # written back, not read (its stores cover whole lines: no read-for-ownership)
+    reads = (r.bytes_by_level["L2"] + r.bytes_by_level["DRAM"]
+             - sum(m["flushed"].values()) - sum(m["written_back"].values()))
+    assert 6 * per_program <= reads <= 1.05 * 6 * per_program
+    assert m["rfo_bytes"] == 0 and m["flushed"]["DRAM"] == 64 * 96 * 2
 
 
 def test_a_window_is_clipped_to_its_block_and_offset_inside_it():
