@@ -32,7 +32,7 @@ def _archs_dir() -> Path:
 
 ARCHS_DIR = _archs_dir()
 # The shipped archs, in the order tables list them (K1, K3, next generation).
-ARCH_IDS = ("0x503C", "0xA03C", "0x5064", "0xA064", "0xF000")
+ARCH_IDS = ("0x503C", "0xA03C", "0x5064", "0xA064", "0xF000", "0x50C8", "0xA0C8")
 PLAIN = frozenset(("arch_id", "name", "core", "soc", "projected"))
 FACT_HINT = "give {value: ..., sourced: ...} or {value: ..., assumed: ...}"
 KINDS = ("sourced", "assumed")

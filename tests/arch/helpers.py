@@ -6,7 +6,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHS = ROOT / "archs"
-ARCH_IDS = ["0x503C", "0xA03C", "0x5064", "0xA064", "0xF000"]
+ARCH_IDS = ["0x503C", "0xA03C", "0x5064", "0xA064", "0xF000", "0x50C8", "0xA0C8"]
 
 
 def raw(arch_id: str) -> dict:

@@ -19,6 +19,8 @@ ENGINE_MACHINES = {
     "0x5064": ("spacemit-x100", 8, 4, 4096, 0, 256),
     "0xA064": ("spacemit-a100", 8, 4, 1024, 384, 1024),
     "0xF000": ("spacemit-a200m", 8, 4, 1024, 384, 1024),
+    "0x50C8": ("spacemit-x200", 8, 4, 4096, 0, 256),
+    "0xA0C8": ("spacemit-a200", 8, 4, 1024, 384, 1024),
 }
 
 
@@ -58,11 +60,22 @@ def test_sourced_values_cite_hardware_md(arch_id):
             assert "HARDWARE.md" in text, path
 
 
-def test_the_projected_arch_has_no_sourced_values():
-    arch = load_arch("0xF000")
-    assert arch.projected and arch.matrix.kind == "ame"
+PROJECTED = ("0xF000", "0x50C8", "0xA0C8")
+
+
+@pytest.mark.parametrize("arch_id", PROJECTED)
+def test_the_projected_archs_have_no_sourced_values(arch_id):
+    arch = load_arch(arch_id)
+    assert arch.projected and arch.soc == "next-gen"
     assert {kind for kind, _ in arch.provenance.values()} == {"assumed"}
-    assert not any(load_arch(i).projected for i in ARCH_IDS if i != "0xF000")
+    assert not any(load_arch(i).projected for i in ARCH_IDS if i not in PROJECTED)
+
+
+def test_the_a200_has_an_attached_matrix_unit_and_the_x200_is_out_of_order():
+    # spine-triton's llc attributes for 0xA0C8 add xsmtvsfu and zmatrix, as 0xF000's do
+    assert load_arch("0xA0C8").matrix.kind == load_arch("0xF000").matrix.kind == "ame"
+    x200 = load_arch("0x50C8")
+    assert x200.issue.out_of_order and x200.issue.window_entries == 64
 
 
 def test_unpublished_numbers_are_assumed():

@@ -7,7 +7,7 @@ arch_mod = pytest.importorskip("k1sim.arch")
 
 from k1sim.memory import MemorySystem, dram_timing  # noqa: E402
 
-ARCH_IDS = ["0x503C", "0xA03C", "0x5064", "0xA064", "0xF000"]
+ARCH_IDS = ["0x503C", "0xA03C", "0x5064", "0xA064", "0xF000", "0x50C8", "0xA0C8"]
 
 
 def derived(arch, name):

