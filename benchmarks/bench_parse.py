@@ -170,3 +170,33 @@ def test_baseline_tokenizing_loop(benchmark, kernel):
     """The baseline alone, for the table next to the parse."""
     text, _ = kernel
     assert benchmark(baseline, text) > 400_000
+
+
+def _garbage(size: int) -> str:
+    """Random MLIR-ish tokens ending in an unterminated string: the parser must reject
+    the whole text (tests/ir/test_syntax_errors.py checks the error itself)."""
+    import random
+    rnd = random.Random(7)
+    pieces = ["(", "[", "{", "<", "tensor", "%x", "@f", ",", ":", "->", "1", "f32", "loc", " "]
+    return "".join(rnd.choice(pieces) for _ in range(size // 3))[:size] + "'"
+
+
+def _reject(text: str) -> None:
+    from k1sim.errors import ParseError
+    try:
+        parse(text)
+    except ParseError:
+        return
+    raise AssertionError("garbage parsed")
+
+
+def test_bad_input_scales_linearly(bench_report, cpu_seconds):
+    """Rejecting 10 MB of garbage takes about 10x rejecting 1 MB: no quadratic path (the
+    test suite checks the errors; wall-clock limits belong here, as a ratio in one run)."""
+    small, big = _garbage(1 << 20), _garbage(10 << 20)
+    small_s = cpu_seconds(_reject, small, repeat=3)
+    big_s = cpu_seconds(_reject, big, repeat=1)
+    ratio = big_s / small_s
+    bench_report.append(f"parse errors: 1 MB garbage {small_s:.3f} s, 10 MB {big_s:.3f} s, "
+                        f"ratio {ratio:.1f} (linear is 10; the guard is <= 25)")
+    assert ratio <= 25, bench_report[-1]
