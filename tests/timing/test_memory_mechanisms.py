@@ -10,6 +10,7 @@ import yaml
 
 import k1sim
 from k1sim import Simulator
+from k1sim.arch import ARCHS_DIR
 
 KERNELS = Path(__file__).resolve().parent / "kernels"
 ARRAY_BYTES = 2048 * 256 * 4          # each stream kernel's array
@@ -42,7 +43,7 @@ def test_a_copys_dram_bytes_are_the_read_the_write_backs_and_the_rfo_of_its_poli
     skip = run("stream_copy.xsmt")
     assert skip.caches["rfo_bytes"] == 0                     # full lines skip the RFO
     assert skip.bytes_by_level["DRAM"] == 2 * ARRAY_BYTES
-    data = yaml.safe_load((Path(k1sim.__file__).parent.parent / "archs/0xA03C.yaml").read_text())
+    data = yaml.safe_load((ARCHS_DIR / "0xA03C.yaml").read_text())
     data["write_buffer"]["full_line_writes_skip_rfo"] = {"value": False, "assumed": "a test"}
     path = tmp_path / "rfo.yaml"
     path.write_text(yaml.safe_dump(data))
