@@ -9,6 +9,7 @@ Triton's type promotion) and methods (``x.sum(0)``) are the tracer's ``methods``
 from __future__ import annotations
 
 import functools
+import math
 
 from k1sim.frontend import dtypes as D
 from k1sim.frontend.errors import UnsupportedError
@@ -31,10 +32,7 @@ class Tensor:
 
     @property
     def numel(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
     def __repr__(self) -> str:
         return f"<traced {self.dtype}{list(self.shape) if self.shape else ''}>"

@@ -52,13 +52,18 @@ def _select(frame, where: dict | None):
     return frame
 
 
-def _save(fig, stem: Path) -> list[Path]:
+def _save(plt, fig, stem) -> list[Path]:
+    """Lay out ``fig``, write it as ``stem``.png and .svg, and close it, written or not."""
+    stem = Path(stem)
     out = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    fig.tight_layout()
     try:
         fig.savefig(out[0], dpi=120)
         fig.savefig(out[1], metadata={"Date": None})
     except OSError as e:
         raise K1SimError(f"{stem}: cannot write the plot ({e.strerror})") from None
+    finally:
+        plt.close(fig)
     return out
 
 
@@ -92,11 +97,7 @@ def heatmap(frame, x: str, y: str, stem, value: str = "cycles", where=None,
                 fontsize=7, color="white" if v == v and v > np.nanmean(grid) else "black")
     fig.colorbar(image, ax=ax, label=value)
     ax.set_title(title or f"{value} over {x} x {y}", fontsize=9)
-    fig.tight_layout()
-    try:
-        return _save(fig, Path(stem))
-    finally:
-        plt.close(fig)
+    return _save(plt, fig, stem)
 
 
 def lines(frame, x: str, stem, value: str = "cycles", by: str = "arch", where=None,
@@ -118,8 +119,4 @@ def lines(frame, x: str, stem, value: str = "cycles", by: str = "arch", where=No
     ax.set_ylabel(value)
     ax.legend(title=by, fontsize=8)
     ax.set_title(title or f"{value} over {x}", fontsize=9)
-    fig.tight_layout()
-    try:
-        return _save(fig, Path(stem))
-    finally:
-        plt.close(fig)
+    return _save(plt, fig, stem)
