@@ -1,6 +1,6 @@
 """Arch files: ``archs/<id>.yaml`` (or any YAML path, for "what if" copies) -> ``Arch``.
 
-In YAML every value is a fact, ``{value: X, sourced: "<row of spec/HARDWARE.md>"}`` or
+In YAML every value is a fact, ``{value: X, sourced: "<public document: the fact>"}`` or
 ``{value: X, assumed: "<reasoning>"}``; only the strings naming the arch (``arch_id``,
 ``name``, ``core``, ``soc``) and ``projected`` are plain. Loading strips the facts to plain
 values, validates them against ``k1sim.arch_schema`` and keeps where each came from in
