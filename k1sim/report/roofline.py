@@ -9,8 +9,10 @@ its arithmetic intensity: ops per DRAM byte and ops per L2 byte (bytes *served* 
 level, ``RunResult.bytes_by_level``).
 
 ``roofline(arch, results)`` is pure (numbers only); ``roofline_table`` renders them as
-Markdown; ``plot_roofline`` draws them with matplotlib (the optional ``plot`` extra), and
-``single(result, arch, path)`` draws one run on its arch's roofline.
+Markdown; ``plot_roofline`` draws them with matplotlib (the optional ``plot`` extra),
+``plot_rooflines`` draws several archs' rooflines on one chart, and
+``single(result, arch, path)`` draws one run on its arch's roofline. ``read_run_json``
+reads a saved run (``k1sim run --json``, ``k1sim report``'s ``results/``) as a point.
 
     >>> from k1sim import Simulator
     >>> from k1sim.report.roofline import roofline, roofline_table
@@ -121,6 +123,53 @@ class RooflineData:
 
     def ceiling(self, engine: str, dtype: str) -> float:
         return next((c.ops_per_s for c in self.compute if c.key == (engine, dtype)), 0.0)
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """What a roofline reads of a run saved as JSON (``docs/result.md``); ``arch_spec`` is
+    what ``load_arch`` takes to rebuild the arch it ran on (at ``freq_mhz``)."""
+
+    kernel: str
+    arch: str
+    arch_spec: str
+    freq_mhz: float
+    threads: int
+    cycles: int
+    seconds: float
+    ops: dict                 # EngineDtype -> ops
+    bytes_by_level: dict
+
+    def main_engine(self) -> EngineDtype | None:
+        """As ``RunResult.main_engine``: the most ops, ties by name."""
+        return min(self.ops, key=lambda k: (-self.ops[k], k)) if self.ops else None
+
+
+def read_run_json(path) -> SavedRun:
+    """A run's JSON as a ``SavedRun``. Its arch is the shipped one of its id, or, when the
+    run's arch differed from it in more than the clock (a what-if YAML), the file it was
+    loaded from (``arch_info.source``)."""
+    import json
+
+    try:
+        data = json.loads(open(path, encoding="utf-8").read())
+    except (OSError, ValueError) as e:
+        raise K1SimError(f"{path}: cannot read a run's JSON ({e})") from None
+    need = ("kernel", "arch", "arch_info", "threads", "cycles", "freq_mhz", "seconds", "ops",
+            "bytes_by_level")
+    missing = [k for k in need if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise K1SimError(f"{path}: not a k1sim run's JSON (k1sim run --json): no "
+                         f"{', '.join(missing)}")
+    info = data["arch_info"] or {}
+    differs = info.get("differs_from_shipped")
+    what_if = differs is None or any(k != "freq_mhz" for k in differs)
+    return SavedRun(kernel=data["kernel"], arch=data["arch"],
+                    arch_spec=info.get("source") if what_if else data["arch"],
+                    freq_mhz=float(data["freq_mhz"]), threads=int(data["threads"]),
+                    cycles=int(data["cycles"]), seconds=float(data["seconds"]),
+                    ops={EngineDtype(*k.split(":", 1)): v for k, v in data["ops"].items()},
+                    bytes_by_level=dict(data["bytes_by_level"]))
 
 
 def compute_ceilings(arch) -> list[Ceiling]:
@@ -249,13 +298,26 @@ def plot_roofline(data: RooflineData, path_png=None, path_svg=None) -> list:
     """Draw the roofline into a PNG and/or an SVG (the SVG is byte-for-byte reproducible).
     Returns the kernel and ceiling labels placed, as (text, (x0, y0, x1, y1)) in pixels of
     the PNG, for checking that none overlap. Needs matplotlib: the ``plot`` extra."""
+    _need_matplotlib()
+    from k1sim.report.roofline_plot import draw
+    return draw(data, path_png, path_svg)
+
+
+def plot_rooflines(named, path_png=None, path_svg=None) -> list:
+    """Several archs' rooflines on one chart: ``named`` is [(name, RooflineData), ...],
+    one roofline per arch in its own colour, each kernel in its arch's colour. Returns the
+    placed labels, as ``plot_roofline`` does. Needs matplotlib: the ``plot`` extra."""
+    _need_matplotlib()
+    from k1sim.report.roofline_archs import draw_archs
+    return draw_archs(named, path_png, path_svg)
+
+
+def _need_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise K1SimError("drawing a roofline needs matplotlib, which is not installed; "
                          f"install the plot extra: {INSTALL_PLOT}") from None
-    from k1sim.report.roofline_plot import draw
-    return draw(data, path_png, path_svg)
 
 
 def single(result, arch=None, path_png=None) -> RooflineData:
@@ -268,6 +330,6 @@ def single(result, arch=None, path_png=None) -> RooflineData:
     return data
 
 
-__all__ = ["Ceiling", "MemoryCeiling", "Point", "RooflineData", "roofline", "roofline_table",
-           "plot_roofline", "single", "compute_ceilings", "memory_ceilings", "fmt",
-           "INSTALL_PLOT"]
+__all__ = ["Ceiling", "MemoryCeiling", "Point", "RooflineData", "SavedRun", "roofline",
+           "roofline_table", "plot_roofline", "plot_rooflines", "read_run_json", "single",
+           "compute_ceilings", "memory_ceilings", "fmt", "INSTALL_PLOT"]

@@ -45,31 +45,42 @@ MARKER_PX = 5.0
 def draw(data, path_png=None, path_svg=None) -> list:
     """Write the PNG and/or SVG; return the placed labels as (text, (x0, y0, x1, y1))."""
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(11, 7.5), dpi=DPI)
-        FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.08, 0.13, 0.89, 0.8))
+        fig, ax = new_figure()
         placed = _draw_into(fig, ax, data)
-        try:
-            if path_png is not None:
-                fig.savefig(path_png, format="png", dpi=DPI, metadata={"Software": "k1sim"})
-            if path_svg is not None:
-                fig.savefig(path_svg, format="svg", metadata={"Date": None, "Creator": "k1sim"})
-        except OSError as e:
-            raise K1SimError(f"cannot write the roofline: {e}") from None
+        save(fig, path_png, path_svg)
         return placed
 
 
-def _draw_into(fig, ax, data) -> list:
-    xlim, ylim = _limits(data)
+def new_figure(bottom: float = 0.13) -> tuple:
+    """(figure, log-log axes) of a roofline chart, ``bottom`` of it kept for the legend."""
+    fig = Figure(figsize=(11, 7.5), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.08, bottom, 0.89, 0.93 - bottom))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
     ax.grid(True, which="major", color="#dddddd", linewidth=0.6)
     ax.grid(True, which="minor", color="#f2f2f2", linewidth=0.4)
     ax.set_axisbelow(True)
     ax.set_xlabel("arithmetic intensity (ops/byte)")
     ax.set_ylabel("performance (GOP/s; GFLOP/s for floating-point dtypes)")
+    return fig, ax
+
+
+def save(fig, path_png=None, path_svg=None) -> None:
+    """Write the PNG and/or the reproducible SVG (no date, fixed hash salt from ``RC``)."""
+    try:
+        if path_png is not None:
+            fig.savefig(path_png, format="png", dpi=DPI, metadata={"Software": "k1sim"})
+        if path_svg is not None:
+            fig.savefig(path_svg, format="svg", metadata={"Date": None, "Creator": "k1sim"})
+    except OSError as e:
+        raise K1SimError(f"cannot write the roofline: {e}") from None
+
+
+def _draw_into(fig, ax, data) -> list:
+    xlim, ylim = limits(data)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_title(f"Roofline: {data.title}")
 
     top = max((c.ops_per_s for c in data.compute), default=ylim[1] * 1e9) / 1e9
@@ -79,7 +90,7 @@ def _draw_into(fig, ax, data) -> list:
         y = value / 1e9
         ax.plot(xlim, (y, y), color=COMPUTE_COLOR.get(engine, "black"), linewidth=1.3)
         lines.append((xlim, (y, y)))
-        ceilings.append(("compute", f"{labels}: {_rate(y)}", y, COMPUTE_COLOR.get(engine)))
+        ceilings.append(("compute", f"{labels}: {rate(y)}", y, COMPUTE_COLOR.get(engine)))
     for m in data.memory:
         gb = m.bytes_per_s / 1e9
         x_end = top / gb
@@ -119,7 +130,7 @@ def _draw_into(fig, ax, data) -> list:
                label="memory ceiling (bandwidth x intensity)")],
         loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.canvas.draw()
-    placer = _Placer(fig, ax, markers, lines)
+    placer = Placer(fig, ax, markers, lines)
     for kind, text, value, color in ceilings:
         if kind == "compute":
             placer.place_on_level(text, value, color)
@@ -128,11 +139,11 @@ def _draw_into(fig, ax, data) -> list:
     anchors = [(p.label, p.intensity_dram if p.intensity_dram is not None else p.intensity_l2,
                 p.ops_per_s / 1e9, KERNEL_COLORS[i % len(KERNEL_COLORS)])
                for i, p in enumerate(points)]
-    placer.place_points(_merge_coincident(ax, anchors))
+    placer.place_points(merge_coincident(ax, anchors))
     return placer.placed
 
 
-def _merge_coincident(ax, anchors) -> list:
+def merge_coincident(ax, anchors) -> list:
     """One label for points drawn on top of each other ("qk_scale, qk_scale_x")."""
     out = []
     for label, x, y, color in anchors:
@@ -166,7 +177,7 @@ def _merged(compute) -> list:
     return out
 
 
-def _limits(data) -> tuple:
+def limits(data) -> tuple:
     xs, ys = [], []
     for p in data.points:
         for x in (p.intensity_dram, p.intensity_l2):
@@ -188,11 +199,11 @@ def _decade(x: float, down: bool) -> float:
     return 10.0 ** (math.floor(e + 1e-9) if down else math.ceil(e - 1e-9))
 
 
-def _rate(gops: float) -> str:
+def rate(gops: float) -> str:
     return f"{fmt(gops / 1000)} TOP/s" if gops >= 1000 else f"{fmt(gops)} GOP/s"
 
 
-class _Placer:
+class Placer:
     """Label placement in display pixels (see the module docstring)."""
 
     def __init__(self, fig, ax, markers, lines):
@@ -291,7 +302,7 @@ class _Placer:
         for i in sorted(best[1]):
             _, cand, box, leader = best[1][i]
             text, _, _, color = anchors[i]
-            self._commit(text, cand, box, leader, _darker(color), "normal", color)
+            self._commit(text, cand, box, leader, darker(color), "normal", color)
 
     def _options(self, text, px, py) -> list:
         """(radius, cost, candidate, box, leader) around a point, nearest first."""
@@ -350,7 +361,7 @@ class _Placer:
                                          edgecolor="none", alpha=0.75))
         if leader is not None:
             self.ax.plot(*zip(inv.transform(leader[:2]), inv.transform(leader[2:])),
-                         color=_darker(leader_color), linewidth=0.8, zorder=4)
+                         color=darker(leader_color), linewidth=0.8, zorder=4)
             self.leaders.append(leader)
         self.labels.append(box)
         self.placed.append((text, tuple(round(float(v), 3) for v in box)))
@@ -385,7 +396,7 @@ class _Placer:
                                     (y <= box[3])))
 
 
-def _darker(color, by: float = 0.45) -> tuple:
+def darker(color, by: float = 0.45) -> tuple:
     """A colour mixed with black: kernel names stay readable in light tab20 colours."""
     r, g, b = matplotlib.colors.to_rgb(color)
     return (r * (1 - by), g * (1 - by), b * (1 - by))
