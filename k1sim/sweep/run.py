@@ -2,8 +2,11 @@
 
 The points are the Cartesian product of the axes in the order given (the last axis
 varies fastest). Each point runs through an executor (``executors``), unless the row cache
-already holds it (``cache``); the first point to run runs in this process, so numba's
-on-disk cache holds its compiled kernels before any worker starts and no worker compiles.
+already holds it (``cache``). The first full (not timing-only) point runs in this process
+first, so numba's on-disk cache holds its compiled kernels before any worker starts and no
+worker compiles; a timing-only run computes no tensor values and never calls numba, so a
+sweep of timing-only points (every tune) sends them all to the workers at once. A lone
+point runs here, without starting an executor.
 Rows come back in any order and are put back in point order, so every executor and worker
 count gives the same table. Ctrl-C cancels what has not started and returns the rows that
 finished (``df.attrs["interrupted"]``).
@@ -71,9 +74,11 @@ def run_points(source, points: list, *, scheduler=None, workers=None, cache=DEFA
 
     own = executor is None
     try:
-        if todo:
-            finish(todo[0], run_point(source, points[todo[0]]))   # compiles numba here
-        rest = todo[1:]
+        first = next((i for i in todo if not points[i].get("timing_only")),
+                     todo[0] if len(todo) == 1 else None)
+        if first is not None:
+            finish(first, run_point(source, points[first]))   # compiles numba here
+        rest = [i for i in todo if i != first]
         if rest:
             executor = executor or make_executor(scheduler, workers)
             items = [(source, points[i]) for i in rest]
