@@ -48,48 +48,47 @@ class ArchTiming:
         self.transfer_cycles = Counter()
         # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
         self.absorbed: dict[tuple, object] = {}
-        self._timed: dict[int, tuple] = {}       # id(work) -> (work, Timed)
+        self._plans: dict = {}                   # op -> _Plan
         self._forwards: dict[int, list] = {}     # id(scf.yield) -> [(target, source)]
         self.in_flight = [[] for _ in range(num_threads)]   # per thread: loads not yet landed
         self.flush_cycles = 0.0
 
     def issue(self, ctx, op, args):
-        work = decompose(op, self.arch, self.uses)
-        if work.warning:
-            ctx.warn(op, work.warning)
+        plan = self._plans.get(op)
+        if plan is None:
+            plan = self._plans[op] = _Plan(op, decompose(op, self.arch, self.uses), self.arch)
+        if plan.warning:
+            ctx.warn(op, plan.warning)
         core = self.cores[ctx.thread]
-        name = op.name
-        if name == "scf.yield":
-            self._forward(core, op)
-        elif name == "scf.for":
-            self._enter_loop(core, op)
-        if work.unit == "none" and not work.transfers:
-            if work.fused_into == "xsmt.pack":
+        if plan.enters is not None:
+            plan.enters(self, core, op)
+        t = plan.timed
+        if t is None:                  # free: fused into a neighbour, or metadata
+            if plan.absorbs:
                 self.absorbed[(ctx.thread, id(op))] = args[0]
             self._pass_through(core, op)
             return
-        cached = self._timed.get(id(work))
-        if cached is None or cached[0] is not work:
-            cached = self._timed[id(work)] = (work, timed(work, self.arch))
-        t = cached[1]
         # Control flow passes values on without reading them: it never waits for them.
-        deps, producer, pending = (core.operands(op.operands) if name not in _CONTROL
-                                   else (0.0, None, ()))
+        if plan.control:
+            deps, producer, pending = 0.0, None, ()
+        else:
+            deps, producer, pending = core.operands(op.operands)
         if pending:   # a load's data are still on their way: the thread waits for them
             for event in pending:
                 if not event.processed:
                     yield event
             deps, producer, _ = core.operands(op.operands)
         start, wait = core.issue(t, deps)
-        if work.transfers:
-            yield from self._memory(ctx, op, args, work, t, start, wait, producer)
+        if plan.work.transfers:
+            yield from self._memory(ctx, op, args, plan, start, wait, producer)
             return
         end = start + t.busy + t.fill
         core.complete(end)
+        ready, made_by = core.ready, core.producer
         for r in op.results:
-            core.ready[r] = end
-            core.producer[r] = "latency"
-        self._record(ctx, op, work, t, (start, start + t.busy, end), wait, producer, None, 0)
+            ready[r] = end
+            made_by[r] = "latency"
+        self._record(ctx.thread, plan, (start, start + t.busy, end), wait, producer, None, 0)
 
     def _moved(self, core, cycles: float) -> None:
         """A transfer took ``cycles`` from request to data (or to the write buffer)."""
@@ -109,9 +108,10 @@ class ArchTiming:
                 core.ready[r] = deps
                 core.producer[r] = producer
 
-    def _memory(self, ctx, op, args, work, t, start, wait, producer):
+    def _memory(self, ctx, op, args, plan, start, wait, producer):
         """Issue the op's transfers when its address work is done (``yield from``)."""
         env, memory, core = self.env, self.memory, self.cores[ctx.thread]
+        work, t, thread = plan.work, plan.timed, ctx.thread
         begin = start + t.busy
         if begin > env.now:
             yield env.timeout(begin - env.now)
@@ -128,8 +128,7 @@ class ArchTiming:
             core.complete(env.now)
             core.resume_issue(env.now)
             self._moved(core, env.now - begin)
-            self._record(ctx, op, work, t, (begin, env.now, env.now), wait, producer, level,
-                         moved)
+            self._record(thread, plan, (begin, env.now, env.now), wait, producer, level, moved)
             return
         before = dict(memory.bytes_by_level)
         events = [memory.load(core.index, access) for access in accesses]
@@ -143,27 +142,35 @@ class ArchTiming:
         def landed(_event):
             self._moved(core, env.now - begin)
             core.complete(env.now)
-            self._record(ctx, op, work, t, (begin, env.now, env.now), wait, producer, level,
-                         moved)
+            self._record(thread, plan, (begin, env.now, env.now), wait, producer, level, moved)
         arrived.callbacks.append(landed)
 
-    def _record(self, ctx, op, work, t, times, wait, producer, level, moved) -> None:
+    def _record(self, thread, plan, times, wait, producer, level, moved) -> None:
         start, shown, end = times
-        for dtype, n in work.ops.items():
-            self.ops[EngineDtype(work.engine, dtype)] += n
-        stats = self.op_stats.get(id(op))
+        ops = self.ops
+        for key, n in plan.op_counts:
+            ops[key] += n
+        stats = plan.stats
         if stats is None:
-            stats = self.op_stats[id(op)] = OpStats(op, where(op), _shown_name(op, work))
-        core = self.cores[ctx.thread]
+            op = plan.op
+            stats = self.op_stats.get(id(op))
+            if stats is None:
+                stats = self.op_stats[id(op)] = OpStats(op, where(op), _shown_name(op, plan.work))
+            plan.stats = stats
+        t = plan.timed
         stats.count += 1
-        stats.cycles += core.attribute(end)
+        stats.cycles += self.cores[thread].attribute(end)
         stats.wait += wait
         bound = level or (producer if producer and wait > t.busy else t.bound)
         stats.bound[bound] += 1
-        self.trace.append(TraceEvent(
-            (ctx.thread, work.unit, stats.op, stats.where, start, shown),
-            {"engine": work.engine, "bound": bound, "bytes": moved,
-             "reg_bytes": t.reg_bytes, "ops": work.ops, "shapes": stats.shapes}))
+        trace = self.trace
+        if len(trace) < trace.limit:
+            trace.append(TraceEvent(
+                (thread, plan.work.unit, stats.op, stats.where, start, shown),
+                {"engine": plan.work.engine, "bound": bound, "bytes": moved,
+                 "reg_bytes": t.reg_bytes, "ops": plan.work.ops, "shapes": stats.shapes}))
+        else:
+            trace.dropped += 1
 
     def _forward(self, core, op) -> None:
         """An ``scf.yield`` passes its operands' ready cycles to the loop's next iteration
@@ -261,6 +268,29 @@ class ArchTiming:
             hidden = max(0.0, min(moved, compute + moved - core.frontier))
             out[core.index] = {"transfer_cycles": moved, "hidden_cycles": hidden}
         return out
+
+
+class _Plan:
+    """What the timing of one op needs that never changes during a run: its Work and
+    Timed (cached per op, so an op executed a million times is decomposed once), what
+    it does to the scoreboard before it issues, and where its statistics go."""
+
+    __slots__ = ("op", "work", "timed", "warning", "enters", "absorbs", "control",
+                 "op_counts", "stats")
+
+    def __init__(self, op, work, arch):
+        self.op = op
+        self.work = work
+        self.warning = work.warning
+        name = op.name
+        self.enters = (ArchTiming._forward if name == "scf.yield"
+                       else ArchTiming._enter_loop if name == "scf.for" else None)
+        free = work.unit == "none" and not work.transfers
+        self.timed = None if free else timed(work, arch)
+        self.absorbs = free and work.fused_into == "xsmt.pack"
+        self.control = name in _CONTROL
+        self.op_counts = tuple((EngineDtype(work.engine, d), n) for d, n in work.ops.items())
+        self.stats = None
 
 
 def _shown_name(op, work) -> str:

@@ -28,6 +28,14 @@ _TERMINATORS = ("scf.yield", "tt.return", "func.return")
 _SIGNALS = ("xsmt_async.mbarrier_arrive",)
 
 
+def _kind(name: str, control: dict) -> int:
+    if name in _TERMINATORS:
+        return _TERMINATOR
+    if name in control:
+        return _CONTROL
+    return _SIGNAL if name in _SIGNALS else _RUN
+
+
 def is_parallel(op) -> bool:
     return op.name == "scf.for" and op.prop("bind_sub_block") is True
 
@@ -46,7 +54,15 @@ def _unknown(op, args) -> bool:
         return args[0] is None or any(a is None for a in args[2:])
     if any(a is None for a in args):
         return True
+    return _float_results(op)
+
+
+def _float_results(op) -> bool:
     return any(isinstance(r.type, T.TensorType) and T.is_float(r.type) for r in op.results)
+
+
+# How ``block`` runs an op, decided once per op (see ``Interpreter._steps``).
+_RUN, _TERMINATOR, _CONTROL, _SIGNAL = range(4)
 
 
 class Interpreter:
@@ -54,6 +70,7 @@ class Interpreter:
         self.launch = launch
         self.control = {"scf.for": self._for, "scf.if": self._if,
                         "xsmt_async.mbarrier_wait": self._wait}
+        self._plans: dict = {}   # block -> its steps
 
     def compute(self, ctx: ThreadCtx, op, args):
         warning = OP_WARNINGS.get(op.name)
@@ -68,32 +85,60 @@ class Interpreter:
                 raise
             raise fault(op, ctx, str(e)) from None
 
+    def _steps(self, block) -> list[tuple]:
+        """Per op of ``block``: (op, name, how it runs, whether the thread's time passes
+        first, its warning check, its semantics, and for a timing-only run whether it
+        reads an address (then only missing addresses leave it uncomputed) and whether
+        its results are float tensors (never computed)). The op-independent lookups of
+        ``compute`` and ``block``, made once per op instead of once per execution."""
+        steps = self._plans.get(block)
+        if steps is None:
+            flush_before = self.launch.timing.flush_before
+            steps = self._plans[block] = [
+                (op, op.name, _kind(op.name, self.control), op.name in flush_before,
+                 OP_WARNINGS.get(op.name), SEMANTICS.get(op.name), op.name in _MEMORY_OPS,
+                 _float_results(op))
+                for op in block.ops]
+        return steps
+
     def block(self, ctx: ThreadCtx, block, vals: dict):
         """Run a block's ops; return the values its terminator passes on."""
         launch = self.launch
         timing = launch.timing
-        counts, issue, flush_before = launch.counts, timing.issue, timing.flush_before
-        for op in block.ops:
-            name = op.name
+        counts, issue, timing_only = launch.counts, timing.issue, launch.timing_only
+        for op, name, kind, flush, warning, semantics, memory, floats in self._steps(block):
             counts[name] += 1
-            if name in flush_before:
+            if flush:
                 yield from timing.flush(ctx)
-            if name in _TERMINATORS:
-                out = [vals[v] for v in op.operands]
-                yield from issue(ctx, op, out)
-                return out
-            control = self.control.get(name)
-            if control is not None:
-                yield from control(ctx, op, vals)
-                continue
-            args = [vals[v] for v in op.operands]
-            if name in _SIGNALS:
+            if kind != _RUN:
+                if kind == _TERMINATOR:
+                    out = [vals[v] for v in op.operands]
+                    yield from issue(ctx, op, out)
+                    return out
+                if kind == _CONTROL:
+                    yield from self.control[name](ctx, op, vals)
+                    continue
+                args = [vals[v] for v in op.operands]       # a signal
                 yield from issue(ctx, op, args)
                 yield from timing.flush(ctx)
                 self.compute(ctx, op, args)
                 continue
-            out = self.compute(ctx, op, args)
+            args = [vals[v] for v in op.operands]
+            if warning is not None and (message := warning(op)):
+                ctx.warn(op, message)
             results = op.results
+            # ``_unknown``, with the op's static part decided in advance
+            if timing_only and (floats and not memory
+                                or (any(a is None for a in args[2:]) or args[0] is None
+                                    if memory else any(a is None for a in args))):
+                out = None if len(results) <= 1 else (None,) * len(results)
+            else:
+                try:
+                    out = (semantics or SEMANTICS[name])(op, args, ctx)
+                except K1SimError as e:
+                    if isinstance(e, RuntimeFault):
+                        raise
+                    raise fault(op, ctx, str(e)) from None
             if len(results) == 1:
                 vals[results[0]] = out
             elif results:

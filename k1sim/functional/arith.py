@@ -64,6 +64,30 @@ def from_int(v, t: T.Type):
     return as_type(wrap(np.asarray(v).astype(np.int64), width(t)), t)
 
 
+# Scalar address arithmetic dominates a kernel's op count: scalar integer ops run on Python
+# ints (then wrap) instead of through numpy, with the same results. type -> (width, the
+# numpy scalar type of its storage), for scalar integer types wider than i1 (whose
+# storage is bool, not a two's complement integer).
+_SCALAR_INTS: dict = {}
+
+
+def scalar_int_type(t: T.Type) -> tuple[int, type] | None:
+    """(width, storage scalar type) of a scalar integer type of more than one bit, else None."""
+    hit = _SCALAR_INTS.get(t)
+    if hit is None:
+        hit = _SCALAR_INTS[t] = (
+            (T.bitwidth(t), storage_dtype(str(t)).type)
+            if T.is_integer(t) and not isinstance(t, T.TensorType) and T.bitwidth(t) > 1
+            else False)
+    return hit or None
+
+
+def wrap_int(v: int, w: int) -> int:
+    """A Python int reduced to the signed range of ``w`` bits (``wrap`` without numpy)."""
+    half = 1 << (w - 1)
+    return ((v + half) & ((1 << w) - 1)) - half
+
+
 def _round_odd_f32(x: np.ndarray) -> np.ndarray:
     """float64 -> float32 rounded to odd, so that rounding on to bf16 is correct (not double)."""
     r = x.astype(np.float32)
@@ -117,8 +141,7 @@ def _int_operands(op, args, is_unsigned: bool):
     return read(args[0], t), read(args[1], t), width(t)
 
 
-# Scalar address arithmetic dominates a kernel's op count: these run on Python
-# ints (then wrap) instead of through numpy, with the same results.
+# The integer ops that run on Python ints for scalars (see ``scalar_int_type``).
 _SCALAR_INT = {"addi": operator.add, "subi": operator.sub, "muli": operator.mul,
                "andi": operator.and_, "ori": operator.or_, "xori": operator.xor,
                "maxsi": max, "minsi": min}
@@ -128,11 +151,9 @@ def _int_binary(op, args, ctx):
     name = op.name.removeprefix("arith.")
     t = op.results[0].type
     fast = _SCALAR_INT.get(name)
-    if fast is not None and not isinstance(t, T.TensorType) and T.bitwidth(t) > 1:
-        w = T.bitwidth(t)
-        half = 1 << (w - 1)
-        r = ((fast(int(args[0]), int(args[1])) + half) & ((1 << w) - 1)) - half
-        return storage_dtype(str(t)).type(r)
+    if fast is not None and (scalar := scalar_int_type(t)) is not None:
+        w, store = scalar
+        return store(wrap_int(fast(int(args[0]), int(args[1])), w))
     is_unsigned, fn = INT_BINARY[name]
     a, b, w = _int_operands(op, args, is_unsigned)
     if name in SHIFTS:
@@ -264,6 +285,9 @@ def _wrap_python(v: int, w: int) -> int:
 def _constant(op, args, ctx):
     attr, t = op.props["value"], op.results[0].type
     values = attr.values if isinstance(attr, A.DenseAttr) else (attr.value,)
+    if (scalar := scalar_int_type(t)) is not None:
+        w, store = scalar
+        return store(wrap_int(int(values[0]), w))
     if T.is_integer(t):
         v = np.array([_wrap_python(int(x), width(t)) for x in values], dtype=np.int64)
     else:

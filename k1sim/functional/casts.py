@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from k1sim.functional.arith import from_int, round_to, signed, unsigned, width
+from k1sim.functional.arith import (from_int, round_to, scalar_int_type, signed, unsigned,
+                                    width, wrap_int)
 from k1sim.functional.semantics import as_type, dtype_of, semantic
 from k1sim.ir import types as T
 
@@ -82,7 +83,19 @@ CASTS = {
 }
 
 
+# Integer casts between scalars (address arithmetic) on Python ints, with the same values:
+# name -> whether it reads the operand as unsigned.
+_SCALAR_CASTS = {"extsi": False, "trunci": False, "index_cast": False, "extui": True}
+
+
 @semantic(*(f"arith.{n}" for n in CASTS))
 def _cast(op, args, ctx):
-    cast = CASTS[op.name.removeprefix("arith.")]
-    return cast(args[0], op.operands[0].type, op.results[0].type)
+    name = op.name.removeprefix("arith.")
+    src, dst = op.operands[0].type, op.results[0].type
+    reads_unsigned = _SCALAR_CASTS.get(name)
+    if (reads_unsigned is not None and (a := scalar_int_type(src)) is not None
+            and (b := scalar_int_type(dst)) is not None):
+        v = int(args[0])
+        v = v & ((1 << a[0]) - 1) if reads_unsigned else wrap_int(v, a[0])
+        return b[1](wrap_int(v, b[0]))
+    return CASTS[name](args[0], src, dst)
