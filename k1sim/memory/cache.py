@@ -94,8 +94,11 @@ class LineCache:
         entries = self._entries
         for i in list(ids):
             alloc_, rect, e_dirty, stamp = entries[i]
-            if not any(_meet(x, rect) for x in rects):
-                continue
+            for x in rects:
+                if _meet(x, rect):
+                    break
+            else:
+                continue                           # shares no line with the access
             pieces = [rect]
             for x in rects:
                 pieces = [q for piece in pieces for q in minus(piece, x)]

@@ -17,7 +17,6 @@ events per arrival or departure and never one per cycle.
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 from k1sim.memory.trace_log import TraceLog
 
@@ -101,29 +100,44 @@ class FairShareLink:
     def _assign_rates(self) -> None:
         """Max-min fair rates: visit transfers from the tightest cap up; each takes
         the smaller of its cap and an equal split of what is left."""
-        capped = Counter(f.owner for f in self._active if f.cap is not None and f.owner is not None)
+        active = self._active
+        left, n_left = self.bytes_per_cycle, len(active)
+        if all(f.cap is None for f in active):
+            for f in active:        # no caps: every limit is inf, visited in arrival order
+                f.rate = rate = left / n_left
+                left -= rate
+                n_left -= 1
+            return
+        capped: dict = {}
+        for f in active:
+            if f.cap is not None and f.owner is not None:
+                capped[f.owner] = capped.get(f.owner, 0) + 1
         limits = [math.inf if f.cap is None
                   else f.cap / capped[f.owner] if f.owner is not None else f.cap
-                  for f in self._active]
-        left, n_left = self.bytes_per_cycle, len(self._active)
+                  for f in active]
         for i in sorted(range(n_left), key=limits.__getitem__):   # stable: ties by arrival
             rate = min(limits[i], left / n_left)
-            self._active[i].rate = rate
+            active[i].rate = rate
             left -= rate
             n_left -= 1
 
     def _reschedule(self) -> None:
         """Recompute the rates and arm one wake-up at the earliest finish."""
         self._version += 1
-        if not self._active:
+        active = self._active
+        if not active:
             self._target = None
             self._note_rate(0.0)
             return
         self._assign_rates()
-        self._note_rate(sum(f.rate for f in self._active))
-        self._target = min(self._active, key=lambda f: f.remaining / f.rate)
-        delay = max(self._target.remaining / self._target.rate, 0.0)
-        wake = self.env.timeout(delay)
+        self._note_rate(sum(f.rate for f in active))
+        target, soonest = None, 0.0
+        for f in active:             # the first of the earliest finishes, as min() picks
+            finish = f.remaining / f.rate
+            if target is None or finish < soonest:
+                target, soonest = f, finish
+        self._target = target
+        wake = self.env.timeout(max(soonest, 0.0))
         version = self._version
         wake.callbacks.append(lambda _event: self._wake(version))
 
