@@ -8,7 +8,7 @@ import os
 import time
 
 import k1sim
-from k1sim.sweep.space import mm_space
+from k1sim.sweep.tune.mm import space as mm_space
 from k1sim.arch import load_arch
 
 AXES = {"bm": [32, 64, 128], "bn": [32, 64, 128], "path": ["EVEN_K", "SPLIT_K"]}

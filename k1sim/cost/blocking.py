@@ -48,6 +48,12 @@ class EngineCost(NamedTuple):
     plan: Plan
 
 
+def block_bytes(mr: int, nr: int, a_tile: float, b_tile: float, c_tile: float) -> float:
+    """Registers an ``mr x nr`` block of accumulator tiles takes beside the ``mr`` A and
+    ``nr`` B tiles of one K step: the plan's fit test, and the tuner's register pruning."""
+    return mr * nr * c_tile + mr * a_tile + nr * b_tile
+
+
 @lru_cache(maxsize=4096)
 def plan(mt: int, nt: int, kt: int, a_tile: float, b_tile: float, c_tile: float,
          register_bytes: int, accumulates: bool) -> Plan:
@@ -59,7 +65,7 @@ def plan(mt: int, nt: int, kt: int, a_tile: float, b_tile: float, c_tile: float,
     best = None
     for mr in range(1, mt + 1):
         for nr in range(1, nt + 1):
-            if mr * nr * c_tile + mr * a_tile + nr * b_tile > register_bytes:
+            if block_bytes(mr, nr, a_tile, b_tile, c_tile) > register_bytes:
                 break
             a = mt * kt * a_tile * ceil(nt / nr)
             b = nt * kt * b_tile * ceil(mt / mr)

@@ -5,8 +5,13 @@ import yaml
 from k1sim.arch import load_arch
 from k1sim.arch_micro import legal_micro
 from k1sim.cli import main
-from k1sim.sweep.space import META_KEYS, check_tune_file, mm_space
+from k1sim.cli.tune import OPS_HELP
 from k1sim.sweep.tune import tune, write_outputs
+from k1sim.sweep.tune.export import check_tune_file
+from k1sim.sweep.tune.mm import space as mm_space
+from k1sim.sweep.tune.ops import OPS
+
+MM_KEYS = OPS["mm"].meta_keys
 
 
 def test_the_space_holds_only_legal_configs_and_prunes_the_rest_with_reasons():
@@ -18,10 +23,10 @@ def test_the_space_holds_only_legal_configs_and_prunes_the_rest_with_reasons():
             if any(c[p] for c in configs)} == {"EVEN_K", "SPLIT_M", "SPLIT_N", "SPLIT_K"}
     assert all(c["BLOCK_SIZE_N"] % 32 == 0 and c["BLOCK_SIZE_K"] == 1024
                and c["SUB_BLK_K"] == 512 for c in configs)
-    reasons = {r for _, r in pruned}
+    reasons = {r for _, _, r in pruned}
     assert "SUB_BLK_M does not divide BLOCK_SIZE_M" in reasons      # 64 in a 32 block
     # SPLIT_N stages 1024 x 256 f16 = 512 KiB of B: over 0xA064's scratchpad per thread.
-    assert "SPLIT_N's B stage over the scratchpad capacity per thread" in reasons
+    assert "SPLIT_N's B stage over the scratchpad capacity per thread (384 KiB)" in reasons
     assert not [c for c in configs if c["SPLIT_N"] and c["BLOCK_SIZE_N"] == 256]
 
 
@@ -41,7 +46,7 @@ def test_tune_finds_the_fastest_config_and_exports_flaggems_yaml(tmp_path):
     assert list(data) == ["mm_spacemit"] and len(data["mm_spacemit"]) == 2
     for entry in data["mm_spacemit"]:
         assert list(entry) == ["META"]
-        assert tuple(entry["META"]) == META_KEYS["mm_spacemit"]
+        assert tuple(entry["META"]) == MM_KEYS
         meta = entry["META"]
         assert (meta["MICRO_M"], meta["MICRO_K"], meta["MICRO_N"]) in legal_micro(
             load_arch("0xA064"), "f16")
@@ -71,7 +76,13 @@ def test_tune_cli_writes_the_files_and_rejects_bad_input(tmp_path, capsys):
                            "0xA03C", "f16") == []
     assert main(["tune", "mm", "--shape", "64x64", "--arch", "0xA03C", "--out",
                  str(tmp_path)]) == 2
-    assert "shape '64x64': give MxNxK" in capsys.readouterr().err
+    assert ("shape '64x64' has 2 dimension(s), mm takes 3: give MxNxK"
+            in capsys.readouterr().err)
     assert main(["tune", "conv", "--shape", "8x8x8", "--arch", "0xA03C", "--out",
                  str(tmp_path)]) == 2
     assert "k1sim tunes mm" in capsys.readouterr().err
+
+
+def test_the_cli_help_names_every_op_and_its_shape():
+    for op in OPS.values():
+        assert f"{op.name} (shape {op.shape_syntax})" in OPS_HELP

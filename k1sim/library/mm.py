@@ -1,4 +1,4 @@
-"""Kernels built in Python at any size, for sweeps and tuning: FlagGems' SpacemiT ``mm``.
+"""FlagGems' SpacemiT ``mm`` as a parametric Builder program, every size a parameter.
 
 ``mm(m, n, k, path=...)`` builds one of the four paths of FlagGems' ``mm_kernel``
 (``_spacemit/ops/mm.py``), every size and constexpr a parameter:

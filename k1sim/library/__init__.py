@@ -1,0 +1,10 @@
+"""Kernels built in Python at any size, for sweeps and tuning: FlagGems' SpacemiT ops as
+parametric ``Builder`` programs, one module per op. Each op's ``*_meta`` builder takes the
+shape and FlagGems' META keys, so ``k1sim tune`` runs a tune_configs.yaml entry as is.
+
+* ``mm``: ``mm(m, n, k, path=...)`` on any of the four paths, ``mm_even_k``, ``mm_meta``.
+"""
+
+from k1sim.library.mm import MM_PATHS, mm, mm_even_k, mm_meta
+
+__all__ = ["MM_PATHS", "mm", "mm_even_k", "mm_meta"]
