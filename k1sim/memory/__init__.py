@@ -6,9 +6,8 @@ cluster, scratchpad, DRAM). ``MemorySystem.load`` / ``store`` / ``flush`` take a
 from k1sim.memory.access import Access, Footprint
 from k1sim.memory.cache import LineCache
 from k1sim.memory.link import FairShareLink
-from k1sim.memory.lru import BlockLRU
 from k1sim.memory.system import LEVELS, MemorySystem, dram_timing
 from k1sim.memory.trace_log import TRACE_LIMIT, TraceLog
 
-__all__ = ["LEVELS", "TRACE_LIMIT", "Access", "BlockLRU", "FairShareLink", "Footprint",
+__all__ = ["LEVELS", "TRACE_LIMIT", "Access", "FairShareLink", "Footprint",
            "LineCache", "MemorySystem", "TraceLog", "dram_timing"]

@@ -31,22 +31,15 @@ Caches hold line sets (``k1sim.memory.cache``): overlapping windows share lines,
 strided and column windows touch the lines they really touch, a transfer larger than
 a cache streams through it. A dirty line evicted from L1 is written to L2, one evicted
 from L2 to DRAM, as part of the access that evicted it (a small victim buffer).
-
-``access(core, key, nbytes, scope, write)`` is the previous, blocking, block-granular
-path (``yield from``), kept until the cores move to the event API: it touches its own
-block caches and the same links.
 """
 
 from __future__ import annotations
-
-from collections.abc import Hashable
 
 from k1sim.memory.access import Access
 from k1sim.memory.cache import LineCache
 from k1sim.memory.lines import overlap
 from k1sim.memory.lines import size as size_of
 from k1sim.memory.link import FairShareLink
-from k1sim.memory.lru import BlockLRU
 from k1sim.memory.prefetch import StreamPrefetcher
 from k1sim.memory.write_buffer import WriteBuffer
 
@@ -62,14 +55,13 @@ def dram_timing(arch) -> tuple[float, float, float]:
 
 
 class MemorySystem:
-    """L1 per core, L2 + link per cluster, one DRAM link, scratchpad port per core."""
+    """L1, write buffer and prefetcher per core; L2 + link per cluster; one DRAM link;
+    a scratchpad port per core."""
 
     def __init__(self, env, arch):
         self.env = env
         self.arch = arch
         cores = arch.clusters * arch.cores_per_cluster
-        self.l1 = [BlockLRU(arch.l1.size_kib * 1024) for _ in range(cores)]
-        self.l2 = [BlockLRU(arch.l2.size_kib_per_cluster * 1024) for _ in range(arch.clusters)]
         self.l2_links = [FairShareLink(env, arch.l2.bw_bytes_per_cycle_per_cluster, f"L2[{c}]")
                          for c in range(arch.clusters)]
         self.dram_latency_cycles, dram_peak, self.core_dram_bytes_per_cycle = dram_timing(arch)
@@ -78,10 +70,6 @@ class MemorySystem:
         self.scratchpads = ([FairShareLink(env, pad.bw_bytes_per_cycle, f"scratchpad[{c}]")
                              for c in range(cores)] if pad.size_kib > 0 else [])
         self.bytes_by_level = dict.fromkeys(LEVELS, 0)
-        self._fills: dict[tuple, list] = {}   # (level, index, key) in flight -> waiters
-        self._init_lines(arch, cores)
-
-    def _init_lines(self, arch, cores: int) -> None:
         line = self.line_bytes = arch.l1.line_bytes
         self.l1_lines = [LineCache(arch.l1.size_kib * 1024 // line) for _ in range(cores)]
         self.l2_lines = [LineCache(arch.l2.size_kib_per_cluster * 1024 // line)
@@ -105,24 +93,7 @@ class MemorySystem:
     def links(self) -> list[FairShareLink]:
         return [*self.l2_links, self.dram, *self.scratchpads]
 
-    def access(self, core: int, key: Hashable, nbytes: int, scope: str, write: bool = False):
-        """Move ``nbytes`` of block ``key`` for ``core`` (``yield from``); returns the
-        level that served it ("L1", "L2", "DRAM", "scratchpad" or "registers"; None for
-        zero bytes, which touch nothing)."""
-        if nbytes <= 0:
-            return None
-        if scope == "fragment":
-            return "registers"
-        if scope == "global":
-            level = yield from self._global(core, key, nbytes)
-        elif scope == "local":
-            level = yield from self._local(core, nbytes)
-        else:
-            raise ValueError(f"memory scope must be global, local or fragment, got {scope!r}")
-        self.bytes_by_level[level] += nbytes
-        return level
-
-    # -- the event API (see the module docstring) ------------------------------------
+    # -- the API (see the module docstring) ----------------------------------------
 
     def load(self, core: int, access: Access):
         """The event of ``access``'s data arriving at ``core``."""
@@ -297,68 +268,3 @@ class MemorySystem:
     def _count(self, level, hits, misses) -> None:
         self.hits[level] += hits
         self.misses[level] += misses
-
-    # -- the blocking block path ---------------------------------------------------
-
-    def _global(self, core, key, nbytes):
-        cluster = core // self.arch.cores_per_cluster
-        l1 = self.arch.l1
-        lines = -(-nbytes // l1.line_bytes)
-        if self.l1[core].access(key, nbytes):
-            self._count("L1", lines, 0)
-            yield from self._await_fill(("L1", core, key))
-            yield self.env.timeout(l1.latency_cycles + nbytes / l1.bw_bytes_per_cycle)
-            return "L1"
-        l1_fill = self._start_fill(("L1", core, key))
-        self._count("L1", 0, lines)
-        if self.l2[cluster].access(key, nbytes):
-            self._count("L2", lines, 0)
-            yield from self._await_fill(("L2", cluster, key))
-            yield from self._port(self.arch.l2.latency_cycles, self.l2_links[cluster], nbytes, core)
-            level = "L2"
-        else:
-            self._count("L2", 0, lines)
-            l2_fill = self._start_fill(("L2", cluster, key))
-            yield from self._port(self.dram_latency_cycles, self.dram, nbytes, core,
-                                  cap=self.core_dram_bytes_per_cycle)
-            self._end_fill(("L2", cluster, key), l2_fill)
-            level = "DRAM"
-        self._end_fill(("L1", core, key), l1_fill)
-        return level
-
-    def _local(self, core, nbytes):
-        if self.scratchpads:
-            yield from self._port(self.arch.scratchpad.latency_cycles, self.scratchpads[core],
-                                  nbytes, core)
-            return "scratchpad"
-        cluster = core // self.arch.cores_per_cluster
-        yield from self._port(self.arch.l2.latency_cycles, self.l2_links[cluster], nbytes, core)
-        return "L2"
-
-    def _port(self, latency_cycles, link, nbytes, core, cap=None):
-        """Pay the level's latency, then this core's share of its bandwidth."""
-        if latency_cycles > 0:
-            yield self.env.timeout(latency_cycles)
-        yield from link.transfer(nbytes, cap=cap, owner=core)
-
-    # A block already allocated in a cache but still arriving (another core's miss, or
-    # this core's other thread) is a hit only once the fill lands: the request merges
-    # with the miss in flight instead of overtaking it. Waiters cost an event each; an
-    # uncontended fill costs none.
-    def _start_fill(self, slot: tuple) -> list:
-        waiters: list = []
-        self._fills[slot] = waiters
-        return waiters
-
-    def _end_fill(self, slot: tuple, waiters: list) -> None:
-        if self._fills.get(slot) is waiters:
-            del self._fills[slot]
-        for event in waiters:
-            event.succeed()
-
-    def _await_fill(self, slot: tuple):
-        waiters = self._fills.get(slot)
-        if waiters is not None:
-            event = self.env.event()
-            waiters.append(event)
-            yield event
