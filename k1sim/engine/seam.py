@@ -71,7 +71,8 @@ class NullTiming:
 
 @dataclass(frozen=True)
 class Access:
-    """What a memory access touches, without its data: ``alloc`` identifies the allocation,
+    """What a memory access touches, without its data: ``alloc`` identifies the allocation
+    (its serial: a buffer allocated after another was freed is new memory, cold in the caches),
     ``origin`` is the element address of the first element (None for a gather or scatter,
     whose lanes are runtime values), ``block`` the shape, ``strides`` its element strides,
     ``in_bounds`` the share of the block inside its bounds (a boundary-checked block moves
@@ -88,11 +89,6 @@ class Access:
     base: int | None = None
     shape: tuple = ()
 
-    @property
-    def key(self) -> tuple:
-        """The cache model's block: allocation, first element and shape."""
-        return (self.alloc, self.origin, self.block)
-
     def window(self, offsets, shape) -> "Access":
         """The ``shape`` window at ``offsets`` (scalars) inside this block."""
         if not isinstance(self.pointer, BlockPtr):
@@ -104,13 +100,13 @@ def access(value) -> Access | None:
     """The ``Access`` of a pointer value (None for anything else)."""
     if isinstance(value, BlockPtr):
         base, shape = in_bounds_box(value)
-        return Access(id(value.alloc), value.origin(), value.block, value.strides,
+        return Access(value.alloc.serial, value.origin(), value.block, value.strides,
                       in_bounds_share(value), value.alloc.itemsize, value, base, shape)
     if isinstance(value, Pointers):
-        return Access(id(value.alloc), None, value.offsets.shape, (), 1.0,
+        return Access(value.alloc.serial, None, value.offsets.shape, (), 1.0,
                       value.alloc.itemsize, value)
     if isinstance(value, Pointer):
-        return Access(id(value.alloc), value.offset, (), (), 1.0, value.alloc.itemsize, value,
+        return Access(value.alloc.serial, value.offset, (), (), 1.0, value.alloc.itemsize, value,
                       value.offset, ())
     return None
 

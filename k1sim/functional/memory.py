@@ -18,6 +18,7 @@ In a timing-only run allocations have no data; addresses are still checked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import count
 
 import numpy as np
 
@@ -28,10 +29,17 @@ class MemoryFault(FunctionalError):
     """An access the hardware would not survive (FORMAT.md 4.2)."""
 
 
-class Allocation:
-    """``size`` elements of ``element`` (a type name such as ``'f16'``) in ``scope``."""
+# Allocation serials: a timing model names an allocation by its serial, never by id():
+# CPython hands a freed object's id to the next object, so a buffer allocated after a
+# program frees one would find the dead buffer's lines in the caches.
+_serials = count()
 
-    __slots__ = ("name", "element", "scope", "shape", "size", "itemsize", "data")
+
+class Allocation:
+    """``size`` elements of ``element`` (a type name such as ``'f16'``) in ``scope``;
+    ``serial`` is unique among the allocations of the process (its identity for timing)."""
+
+    __slots__ = ("name", "element", "scope", "shape", "size", "itemsize", "data", "serial")
 
     def __init__(self, name: str, element: str, shape: tuple, scope: str, data=None,
                  itemsize: int = 0):
@@ -42,6 +50,7 @@ class Allocation:
         self.size = int(np.prod(self.shape, dtype=np.int64))
         self.data = data  # flat array, or None in a timing-only run
         self.itemsize = itemsize
+        self.serial = next(_serials)
 
     @property
     def nbytes(self) -> int:
