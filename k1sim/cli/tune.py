@@ -9,7 +9,8 @@ from k1sim.cli.sweep import add_executor_args
 
 # The ops and their shapes, as k1sim.sweep.tune.ops.OPS lists them (a test checks this):
 # written out so that `k1sim --help` imports nothing heavy.
-OPS_HELP = "mm (shape MxNxK)"
+OPS_HELP = ("mm (shape MxNxK), bmm (shape BxMxNxK), addmm (shape MxNxK), attention "
+            "(shape ZxHxSxD)")
 
 
 def add_parser(sub) -> None:

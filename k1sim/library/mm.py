@@ -35,22 +35,18 @@ def mm(m: int, n: int, k: int, path: str = "EVEN_K", arch: str = "0xA064", threa
     if path not in MM_PATHS:
         raise K1SimError(f"mm path {path!r}: give one of {', '.join(MM_PATHS)}")
     micro = micro or (legal_micro(load_arch(arch), dtype) or [(16, 8, 32)])[0]
-    bk = bk or 1 << (k - 1).bit_length()
+    bk = bk or next_pow2(k)
     sub_k = sub_k or min(512, bk)
     el, res = SCALARS[dtype], SCALARS[out or dtype]
-    b = Builder(arch=arch, num_threads=threads, grid=(-(-m // bm), -(-n // bn)))
+    b = Builder(arch=arch, num_threads=threads, grid=(cdiv(m, bm), cdiv(n, bn)))
     b.expect("c = a @ b", rtol=2e-2, atol=2e-2)
     with b.kernel("mm") as kb:
         a = kb.arg("a", ptr(el), shape=(m, k), init="randn")
         w = kb.arg("b", ptr(el), shape=(k, n), init="randn")
         c = kb.arg("c", ptr(res), shape=(m, n))
         dims = [kb.arg(name, i32, value=v) for name, v in (("M", m), ("N", n), ("K", k))]
-        shape = _MM(kb, dims, c, res, el, micro, (bm, bn, bk), (sub_m, sub_n, sub_k))
-        a_ptr = kb.make_block_ptr(a, [shape.m, shape.k], [shape.k, 1], [shape.off_m, 0],
-                                  (bm, bk), (1, 0))
-        b_ptr = kb.make_block_ptr(w, [shape.k, shape.n], [shape.n, 1], [0, shape.off_n],
-                                  (bk, bn), (1, 0))
-        getattr(shape, path.lower())(a_ptr, b_ptr)
+        GemmBody(kb, dims, c, res, el, micro, (bm, bn, bk), (sub_m, sub_n, sub_k)).run(
+            path, a, w)
     return b
 
 
@@ -59,8 +55,18 @@ def mm_even_k(m: int, n: int, k: int, **kw) -> Builder:
     return mm(m, n, k, path="EVEN_K", **kw)
 
 
-class _MM:
-    """The body of one path, written as FlagGems writes it; sizes are Python ints."""
+def cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def next_pow2(x: int) -> int:
+    return 1 << (x - 1).bit_length()
+
+
+class GemmBody:
+    """The body of one path, written as FlagGems writes it; sizes are Python ints. ``c``
+    is the output's base pointer (moved to its batch by bmm); ``epilogue(acc, rows,
+    cols)``, when set, rewrites the unpacked block before its store (addmm's bias)."""
 
     def __init__(self, kb, dims, c, res, el, micro, blocks, subs):
         self.kb, self.c, self.res, self.el = kb, c, res, el
@@ -70,11 +76,23 @@ class _MM:
         self.sm, self.sn, self.sk = subs
         self.off_m = kb.mul(kb.program_id(0), self.bm)
         self.off_n = kb.mul(kb.program_id(1), self.bn)
+        self.epilogue = None
+
+    def run(self, path: str, a, w):
+        """``path`` (EVEN_K, SPLIT_M, SPLIT_N, SPLIT_K) over A at ``a`` and B at ``w``."""
+        kb = self.kb
+        a_ptr = kb.make_block_ptr(a, [self.m, self.k], [self.k, 1], [self.off_m, 0],
+                                  (self.bm, self.bk), (1, 0))
+        b_ptr = kb.make_block_ptr(w, [self.k, self.n], [self.n, 1], [0, self.off_n],
+                                  (self.bk, self.bn), (1, 0))
+        getattr(self, path.lower())(a_ptr, b_ptr)
 
     def _store(self, acc, rows, cols, row=0, col=0):
         kb = self.kb
         acc = kb.view(acc, (0, 0), (rows, cols), (1, 1))
-        if self.res != self.el:
+        if self.epilogue is not None:
+            acc = self.epilogue(acc, rows, cols)
+        elif self.res != self.el:
             acc = kb.cast(acc, self.res)
         c_ptr = kb.make_block_ptr(self.c, [self.m, self.n], [self.n, 1],
                                   [kb.add(self.off_m, row), kb.add(self.off_n, col)],

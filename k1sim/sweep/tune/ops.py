@@ -6,9 +6,11 @@ Adding an op is a module with its space and its ``Op`` entry, and a line here.
 from __future__ import annotations
 
 from k1sim.errors import K1SimError
+from k1sim.sweep.tune.attention import ATTENTION
+from k1sim.sweep.tune.gemm import ADDMM, BMM
 from k1sim.sweep.tune.mm import MM
 
-OPS = {op.name: op for op in (MM,)}
+OPS = {op.name: op for op in (MM, BMM, ADDMM, ATTENTION)}
 
 
 def get(name: str):

@@ -9,15 +9,17 @@
 * **scratchpad capacity**: a kernel's local buffers (``smt.alloc``) over the arch's
   capacity per thread (its scratchpad, or its L2 share without one): on the board the
   alloc returns NULL.
-* **register capacity**: an ``xsmt.mmt4d`` micro kernel keeps the accumulators of one
-  MICRO_M x MICRO_N tile in registers across its K steps (mmt4d's inner tile is the
-  register tile), beside the A and B operands of one K step. It must fit the registers of
-  the engine that runs it: the IME's are the 32 x VLEN vector registers, an AME's its
-  tile registers (``matrix.register_bytes``), and the RVV fallback's the vector registers
-  again, with VLEN-wide rows as its "tile" (``k1sim.cores.rvv``). The engine is the one
-  the cost model picks (``cost.matrix.choose_engine``); the bytes are the register-
-  blocking plan's own fit test (``cost.blocking.block_bytes``) with the block fixed to
-  the micro tile.
+* **register capacity**: an ``xsmt.mmt4d`` micro kernel keeps accumulators in registers
+  across its K steps, beside the A and B operands of one K step; they must fit the
+  registers of the engine that runs it (the one the cost model picks,
+  ``cost.matrix.choose_engine``). On a matrix engine the micro tile is the register
+  block: its MICRO_M x MICRO_N accumulator tiles, in the IME's 32 x VLEN vector registers
+  or an AME's own tile registers (``matrix.register_bytes``). The RVV fallback has no tile
+  registers: it can split MICRO_N into VLEN-wide column panels, but every one of the
+  MICRO_M rows shares each B vector it loads, so its block is MICRO_M accumulator rows of
+  one vector each, beside that B vector and the broadcast A elements
+  (``k1sim.cores.rvv``'s 1 x 1 x VLEN "tile"). The bytes are the register-blocking plan's
+  own fit test (``cost.blocking.block_bytes``) with the block fixed this way.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from k1sim.arch_micro import legal_micro
 from k1sim.cost.blocking import block_bytes
 from k1sim.cost.matrix import choose_engine
 from k1sim.errors import K1SimError
+from k1sim.library.mm import next_pow2
 
 KINDS = ("illegal micro tile", "tiling", "redundant", "scratchpad capacity",
          "register capacity")
@@ -39,10 +42,6 @@ ITEMSIZE = {"f16": 2, "bf16": 2, "f32": 4}
 def check_dtype(op: str, dtype: str) -> None:
     if dtype not in ITEMSIZE:
         raise K1SimError(f"tune {op} --dtype {dtype}: give one of {', '.join(ITEMSIZE)}")
-
-
-def next_pow2(x: int) -> int:
-    return 1 << (x - 1).bit_length()
 
 
 def micro_triples(arch, dtype: str) -> list:
@@ -105,21 +104,23 @@ def registers(arch, dtype: str, acc_dtype: str, micro) -> tuple | None:
     engine, tile, _ = choose_engine(arch, dtype, m0, k0, n0)
     inb, outb = ITEMSIZE[dtype], ITEMSIZE[acc_dtype]
     vlen_bytes = arch.rvv.vlen_bits // 8
-    if engine == "rvv":         # rows of VLEN-wide accumulators, A broadcast per element
+    if engine == "rvv":
         lanes = max(vlen_bytes // inb, 1)
-        blocks = (m0, ceil(n0 / lanes), inb, lanes * inb, lanes * outb)
+        blocks = (m0, 1, inb, lanes * inb, lanes * outb)
+        what = f"{m0} rows x {lanes} {acc_dtype} accumulators (a VLEN-wide panel)"
         capacity, where = 32 * vlen_bytes, "vector registers (RVV)"
     else:
         blocks = (ceil(m0 / tile.m), ceil(n0 / tile.n), tile.m * tile.k * inb,
                   tile.n * tile.k * inb, tile.m * tile.n * outb)
+        what = f"{m0}x{n0} {acc_dtype} accumulators"
         if engine == "ime":
             capacity, where = 32 * vlen_bytes, "vector registers (IME)"
         else:
             capacity, where = arch.matrix.register_bytes, "AME tile registers"
     need = ceil(block_bytes(*blocks))
     if need > capacity:
-        return ("register capacity", f"micro tile {tuple(micro)}: {m0}x{n0} {acc_dtype} "
-                f"accumulators + one K step's operands = {need} B > {capacity} B of {where}")
+        return ("register capacity", f"micro tile {tuple(micro)}: {what} + one K step's "
+                f"operands = {need} B > {capacity} B of {where}")
     return None
 
 

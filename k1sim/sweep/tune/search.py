@@ -49,7 +49,7 @@ def tune(op: str, shapes, archs, dtype: str = "f16", **run_options) -> Tuned:
         for counts in pruned.values():
             reasons.update(counts)
         raise K1SimError(f"tune {op}: every config was pruned before running: " + "; ".join(
-            f"{n} x {kind}: {reason}" for (kind, reason), n in reasons.most_common(3)))
+            f"{n} x {kind}: {reason}" for (kind, reason), n in reasons.most_common()))
     rows, stats = run_points(BuilderSource(spec.builder), points, **run_options)
     frame = to_frame(rows, points, stats)
     tuned = Tuned(op, dtype, frame, pruned)
