@@ -36,7 +36,7 @@ def write_outputs(tuned, out) -> list[Path]:
             x, y = spec.heat
             written += heatmap(tuned.frame, x, y, folder / f"heatmap_{shape}",
                                where={"arch": arch, **dict(zip(spec.dims, b["shape"]))},
-                               title=f"{spec.name} {shape} on {arch}: best cycles over "
+                               title=f"{spec.name} {shape} on {arch}\nbest cycles over "
                                "the other keys")
     written.append(write_table(tuned.frame, out / "configs.csv"))
     path = out / "summary.md"
