@@ -30,9 +30,7 @@ def describe(ctx, op, args, transfer, absorbed) -> Access:
         value = absorbed[(ctx.thread, id(defining_op(op.operands[0])))]
     else:
         value = args[transfer.operand] if 0 <= transfer.operand < len(args) else None
-    acc = ctx.access(value)
-    if acc is not None and transfer.window:
-        acc = acc.window(args[1:3], op.prop("shape"))
+    acc = ctx.access(value, (args[1:3], op.prop("shape")) if transfer.window else None)
     if acc is None or acc.base is None:   # a gather / scatter, or a fused form
         return Access.contiguous((id(op), ctx.program_id), transfer.nbytes, transfer.scope)
     return Access(acc.alloc, transfer.scope, acc.itemsize, acc.base, acc.shape,

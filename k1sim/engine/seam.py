@@ -13,8 +13,7 @@ arch's model (pipelined cores, matrix engines, the memory system).
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from k1sim.functional.memory import BlockPtr, Pointer, Pointers
 
@@ -69,8 +68,7 @@ class NullTiming:
         yield
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(NamedTuple):
     """What a memory access touches, without its data: ``alloc`` identifies the allocation
     (its serial: a buffer allocated after another was freed is new memory, cold in the caches),
     ``origin`` is the element address of the first element (None for a gather or scatter,
@@ -85,23 +83,20 @@ class Access:
     strides: tuple
     in_bounds: float
     itemsize: int
-    pointer: object = None   # the engine's pointer, for ``window`` (never read by timing)
+    pointer: object = None   # the engine's pointer (never read by timing)
     base: int | None = None
     shape: tuple = ()
 
-    def window(self, offsets, shape) -> "Access":
-        """The ``shape`` window at ``offsets`` (scalars) inside this block."""
-        if not isinstance(self.pointer, BlockPtr):
-            return self
-        return access(self.pointer.window(offsets, shape))
 
-
-def access(value) -> Access | None:
-    """The ``Access`` of a pointer value (None for anything else)."""
+def access(value, window: tuple | None = None) -> Access | None:
+    """The ``Access`` of a pointer value (None for anything else). ``window``, an
+    ``(offsets, shape)`` pair, asks for that window inside a block pointer instead."""
     if isinstance(value, BlockPtr):
-        base, shape = in_bounds_box(value)
+        if window is not None:
+            value = value.window(*window)
+        base, shape, share = _in_bounds(value)
         return Access(value.alloc.serial, value.origin(), value.block, value.strides,
-                      in_bounds_share(value), value.alloc.itemsize, value, base, shape)
+                      share, value.alloc.itemsize, value, base, shape)
     if isinstance(value, Pointers):
         return Access(value.alloc.serial, None, value.offsets.shape, (), 1.0,
                       value.alloc.itemsize, value)
@@ -111,21 +106,20 @@ def access(value) -> Access | None:
     return None
 
 
-def in_bounds_box(p: BlockPtr) -> tuple[int, tuple]:
+def _in_bounds(p: BlockPtr) -> tuple[int, tuple, float]:
     """The first element and shape of the part of a block pointer's window inside its
-    bounds (a zero-size shape when none of it is)."""
-    base, shape = p.base, []
+    bounds (a zero-size shape when none of it is), and that part's share of the window."""
+    base, shape, inside, total = p.base, [], 1, 1
     for off, n, bound, stride in zip(p.offsets, p.block, p.shape, p.strides):
         lo, hi = max(0, -off), min(n, bound - off)
-        shape.append(max(0, hi - lo))
+        extent = max(0, hi - lo)
+        shape.append(extent)
         base += (off + lo) * stride
-    return base, tuple(shape)
+        inside *= extent
+        total *= n
+    return base, tuple(shape), inside / total if total else 0.0
 
 
 def in_bounds_share(p: BlockPtr) -> float:
     """The share of a block pointer's window inside its bounds."""
-    inside = total = 1
-    for off, n, bound in zip(p.offsets, p.block, p.shape):
-        inside *= max(0, min(n, bound - off) - max(0, -off))
-        total *= n
-    return inside / total if total else 0.0
+    return _in_bounds(p)[2]

@@ -136,9 +136,10 @@ class ThreadCtx:
         self.launch.warn(op, message)
 
     @staticmethod
-    def access(value):
-        """What a pointer value touches, for the timing model (``k1sim.engine.seam``)."""
-        return access(value)
+    def access(value, window: tuple | None = None):
+        """What a pointer value (or the ``(offsets, shape)`` window inside a block pointer)
+        touches, for the timing model (``k1sim.engine.seam``)."""
+        return access(value, window)
 
     def on_thread(self, thread: int) -> "ThreadCtx":
         """The same program on another thread of the stream (a parallel-loop worker)."""

@@ -127,30 +127,38 @@ class LineCache:
         for r in kept:
             self._add(alloc, r, dirty * size(r) // kept_lines if kept_lines else 0, self._clock)
         while self.used > self.capacity:
-            victims.extend(self._evict(self.used - self.capacity))
+            self._evict(self.used - self.capacity, victims)
         return [v for v in victims if v[2] > 0]
 
-    def _evict(self, need: int) -> list[Victim]:
+    def _evict(self, need: int, victims: list) -> None:
+        """Evict the least recently used entry, or its first ``need`` lines, into
+        ``victims`` (a stale LRU pair evicts nothing)."""
         stamp, i = heapq.heappop(self._lru)
         entry = self._entries.get(i)
         if entry is None or entry[3] != stamp:
-            return []
+            return
         alloc, rect, dirty, _ = entry
         front, rest = split_front(rect, need)
         self._drop(i)
         if rest is None:
-            return [(alloc, rect, dirty)]
+            victims.append((alloc, rect, dirty))
+            return
         gone = dirty * size(front) // size(rect)
         self._add(alloc, rest, dirty - gone, stamp)
-        return [(alloc, front, gone)]
+        victims.append((alloc, front, gone))
 
     def _add(self, alloc, rect, dirty: int, stamp: int) -> None:
-        self._ids += 1
-        self._entries[self._ids] = [alloc, rect, dirty, stamp]
-        self._by_alloc.setdefault(alloc, set()).add(self._ids)
-        heapq.heappush(self._lru, (stamp, self._ids))
-        self.used += size(rect)
-        if len(self._lru) > 4 * len(self._entries) + 64:     # drop the stale pairs
+        i = self._ids = self._ids + 1
+        entries = self._entries
+        entries[i] = [alloc, rect, dirty, stamp]
+        ids = self._by_alloc.get(alloc)
+        if ids is None:
+            ids = self._by_alloc[alloc] = set()
+        ids.add(i)
+        lru = self._lru
+        heapq.heappush(lru, (stamp, i))
+        self.used += rect[2] * (rect[4] - rect[3])     # size(rect)
+        if len(lru) > 4 * len(entries) + 64:     # drop the stale pairs
             self._lru = [(e[3], j) for j, e in self._entries.items()]
             heapq.heapify(self._lru)
 
