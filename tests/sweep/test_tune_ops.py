@@ -31,7 +31,11 @@ def test_every_op_keeps_only_legal_configs_and_gives_each_pruned_one_a_kind(name
         assert set(op.meta_keys) <= set(config)
         assert (config["MICRO_M"], config["MICRO_K"], config["MICRO_N"]) in legal
     assert all(p.kind in KINDS and p.reason for p in pruned)
-    assert "illegal micro tile" not in {p.kind for p in pruned}   # only legal triples offered
+    # Every shipped arch's triple is offered; the ones this arch does not accept are
+    # pruned as illegal, naming its LEGAL_CONFIGS.
+    illegal = [p for p in pruned if p.kind == "illegal micro tile"]
+    assert illegal and all((p.config["MICRO_M"], p.config["MICRO_K"], p.config["MICRO_N"])
+                           not in legal and "LEGAL_CONFIGS" in p.reason for p in illegal)
 
 
 def test_the_spaces_are_flaggems_blocks():
@@ -46,7 +50,8 @@ def test_the_spaces_are_flaggems_blocks():
     # accumulator: it is pruned as redundant, with its reason.
     addmm, pruned = OPS["addmm"].space((1024, 1024, 512), arch, "f16")
     assert {c["EVEN_K"] for c in addmm} == {1}
-    assert {p.reason for p in pruned if p.config["EVEN_K"] == 0} == {
+    assert {p.reason for p in pruned if p.config["EVEN_K"] == 0
+            and p.kind == "redundant"} == {
         "EVEN_K = 0 with K <= SUB_BLK_K: one K window, EVEN_K's work plus a zeroed "
         "accumulator"}
 
@@ -151,8 +156,12 @@ def test_bad_shapes_say_what_was_wrong_and_what_the_op_takes(op, shape, message,
 
 
 def test_a_space_with_nothing_left_says_why():
-    # Head dim 8 is a BLOCK_SIZE_K of 8: the accumulator's (MICRO_M, MICRO_N) = (16, 32)
-    # tiles cannot cut it, whatever the blocks: the error says so instead of running nothing.
+    # Head dim 8 is a BLOCK_SIZE_K of 8: 0xA064's legal (MICRO_M, MICRO_N) = (16, 32)
+    # accumulator tiles cannot cut it, whatever the blocks, and the other archs' triples
+    # are illegal there: the error lists every reason instead of running nothing.
     with pytest.raises(K1SimError, match="^tune attention: every config was pruned before "
-                       "running: 9 x tiling: BLOCK_SIZE_K not a multiple of MICRO_N$"):
+                       "running: ") as error:
         tune("attention", ["1x2x64x8"], ["0xA064"], cache=None)
+    assert "9 x tiling: BLOCK_SIZE_K not a multiple of MICRO_N" in str(error.value)
+    assert ("9 x illegal micro tile: micro tile (8, 16, 16) not in 0xA064's LEGAL_CONFIGS "
+            "for f16: (MICRO_M=16, MICRO_K=8, MICRO_N=32)") in str(error.value)

@@ -2,7 +2,7 @@
 (``_spacemit/ops/flash_attention.py``, ``_attn_fwd``, tuned as ``attention``).
 
 The space is block_m and block_n, as FlagGems' tune file lists them ({32, 64, 128} each),
-with the arch's LEGAL_CONFIGS micro tile (LEGAL_CONFIGS has an ``attention`` row). The
+with the micro tiles of ``prune.micro_triples`` (LEGAL_CONFIGS has an ``attention`` row). The
 kernel reads BLOCK_M, BLOCK_N and MICRO_M/K/N from its config (its host passes STAGE and
 BLOCK_SIZE_K = next_pow2(HEAD_DIM) only), so those five are the exported META keys; the
 tune file's PRE_LOAD_V is no parameter of the SpacemiT kernel, and num_warps / num_stages

@@ -7,7 +7,7 @@ BLOCK_SIZE_M/N for addmm), EVEN_K and the micro tile, in the order FlagGems' fil
 them. The host passes the K block (next_pow2(K)) and SUB_BLK_K = min(1024, K block).
 FlagGems' file holds one entry per op (128 x 256, EVEN_K, micro (8, 32, 32)); the space
 is mm's block grid around it: blocks {32, 64, 128, 256} squared, EVEN_K 1 and 0, and the
-arch's LEGAL_CONFIGS micro tiles. Neither kernel allocates local memory, so nothing is
+micro tiles of ``prune.micro_triples``. Neither kernel allocates local memory, so nothing is
 pruned for scratchpad capacity. EVEN_K = 0 with K <= SUB_BLK_K is a single K window:
 EVEN_K's loads and dot plus a zeroed accumulator, so it need not run.
 """

@@ -1,12 +1,13 @@
 """``mm``: FlagGems' ``mm_spacemit`` space (``_spacemit/ops/mm.py``, ``mm_kernel``).
 
 The four paths (EVEN_K, SPLIT_M, SPLIT_N, SPLIT_K), BLOCK_SIZE_M/N, SUB_BLK_M/N and the
-MICRO_M/K/N triples the arch's LEGAL_CONFIGS allows. BLOCK_SIZE_K and SUB_BLK_K are not
-META keys: FlagGems' host code passes next_pow2(K) and min(512, BLOCK_SIZE_K), so the
-space takes them from the shape the same way (they are columns of the table, never
-exported). A path ignores the sub blocks it does not use; they are pinned to the block
-size so no config is run twice. SPLIT_N stages B (BLOCK_SIZE_K x BLOCK_SIZE_N) in an
-``smt.alloc`` buffer, the only local buffer of the op (``prune.scratchpad``).
+micro tiles of ``prune.micro_triples`` (LEGAL_CONFIGS' triples; the arch's own are kept).
+BLOCK_SIZE_K and SUB_BLK_K are not META keys: FlagGems' host code passes next_pow2(K) and
+min(512, BLOCK_SIZE_K), so the space takes them from the shape the same way (they are
+columns of the table, never exported). A path ignores the sub blocks it does not use;
+they are pinned to the block size so no config is run twice. SPLIT_N stages B
+(BLOCK_SIZE_K x BLOCK_SIZE_N) in an ``smt.alloc`` buffer, the only local buffer of the
+op (``prune.scratchpad``).
 """
 
 from __future__ import annotations

@@ -45,11 +45,11 @@ def check_dtype(op: str, dtype: str) -> None:
 
 
 def micro_triples(arch, dtype: str) -> list:
-    """The arch's legal triple, or every shipped arch's for an arch that lists none."""
-    legal = legal_micro(arch, dtype)
-    if legal is not None:
-        return list(legal)
-    return sorted({t for a in ARCH_IDS for t in legal_micro(load_arch(a), dtype) or []})
+    """Every triple FlagGems' LEGAL_CONFIGS lists for ``dtype`` on any shipped arch, and
+    ``arch``'s own: the ones ``arch`` does not accept are pruned as illegal, so the
+    summary shows what FlagGems' pre-hook would have rewritten."""
+    own = legal_micro(arch, dtype) or []
+    return sorted({*own, *(t for a in ARCH_IDS for t in legal_micro(load_arch(a), dtype) or [])})
 
 
 def micro_of(config: dict) -> tuple:
@@ -61,7 +61,7 @@ def illegal_micro(arch, dtype: str, micro) -> tuple | None:
     if legal is None or tuple(micro) in legal:
         return None
     return ("illegal micro tile", f"micro tile {tuple(micro)} not in {arch.arch_id}'s "
-            f"LEGAL_CONFIGS for {dtype} ({describe_micro(legal)})")
+            f"LEGAL_CONFIGS for {dtype}: {describe_micro(legal)}")
 
 
 def tiling(checks) -> tuple | None:
