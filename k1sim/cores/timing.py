@@ -222,7 +222,7 @@ class ArchTiming:
         """The kernel's end (a process body): every core's write buffer drains and its
         dirty lines go back to DRAM; ``flush_cycles`` is how long that took."""
         start = self.env.now
-        yield self.env.all_of([self.memory.flush(c.index) for c in self.cores])
+        yield self.memory.flush(*(c.index for c in self.cores))
         self.flush_cycles = self.env.now - start
 
     def waited(self, ctx, op, start, end) -> None:

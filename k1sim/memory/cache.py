@@ -169,3 +169,25 @@ class LineCache:
         if not ids:
             del self._by_alloc[alloc]
         self.used -= size(rect)
+
+
+def unique_victims(groups) -> list[list[Victim]]:
+    """Each cache's victims without the lines an earlier cache's victims already hold: a
+    line several caches hold dirty (their stores shared it; coherence is not modelled) is
+    written once. A victim cut in part keeps its dirty count in proportion."""
+    seen: dict[object, list] = {}              # alloc -> rects kept so far
+    out = []
+    for victims in groups:
+        kept = []
+        for alloc, rect, dirty in victims:
+            pieces = [rect]
+            for held in seen.get(alloc, ()):
+                if _meet(rect, held):
+                    pieces = [q for piece in pieces for q in minus(piece, held)]
+            left = sum(size(q) for q in pieces)
+            share = dirty * left // size(rect)
+            kept.extend((alloc, q, share * size(q) // left) for q in pieces)
+        for alloc, rect, _ in victims:
+            seen.setdefault(alloc, []).append(rect)
+        out.append([v for v in kept if v[2] > 0])
+    return out

@@ -21,8 +21,9 @@ The API a core uses (each call returns a SimPy event; nothing blocks the caller)
   Write-allocate per the arch's ``write_buffer`` policy: a store miss reads the line
   first (read-for-ownership) unless the store covers it whole and the core skips RFO
   for full lines. Written lines are dirty.
-* ``flush(core) -> Event``: at the end of a kernel, drain the write buffer and write
-  every dirty line of the core's L1, then of its cluster's L2, back to DRAM.
+* ``flush(*cores) -> Event``: at the end of a kernel, drain the cores' write buffers,
+  then write the dirty lines of their L1s into their clusters' L2 and the L2s' to DRAM,
+  streaming (both links at once).
 * ``counters()``: hits and misses per cache level (lines), bytes written back per
   level (evictions and the end flush apart), RFO bytes, prefetched lines and write
   buffer stalls, for RunResult.
@@ -36,7 +37,7 @@ from L2 to DRAM, as part of the access that evicted it (a small victim buffer).
 from __future__ import annotations
 
 from k1sim.memory.access import Access
-from k1sim.memory.cache import LineCache
+from k1sim.memory.cache import LineCache, unique_victims
 from k1sim.memory.lines import overlap
 from k1sim.memory.lines import size as size_of
 from k1sim.memory.link import FairShareLink
@@ -112,10 +113,10 @@ class MemorySystem:
         return self.write_buffers[core].store(access.nbytes,
                                               lambda: self._drain(core, access))
 
-    def flush(self, core: int):
-        """The event of ``core``'s write buffer drained and its dirty lines written back
-        to DRAM (through its cluster's L2)."""
-        return self.env.process(self._flush(core))
+    def flush(self, *cores: int):
+        """The event of ``cores``' write buffers drained and their dirty lines written
+        back to DRAM (through their clusters' L2)."""
+        return self.env.process(self._flush(cores))
 
     def counters(self) -> dict:
         """What RunResult reports of the caches: hits and misses per level (lines),
@@ -256,14 +257,24 @@ class MemorySystem:
         self.bytes_by_level["DRAM"] += nbytes
         return self.dram.start(nbytes, owner=core)
 
-    def _flush(self, core):
-        yield self.write_buffers[core].idle()
-        dirty = self.l1_lines[core].take_dirty()
-        if dirty:
-            yield self.env.all_of(self._write_back(core, dirty, self.flushed))
-        dirty = self.l2_lines[core // self.arch.cores_per_cluster].take_dirty()
-        if dirty:
-            yield self._write_back_dram(core, dirty, self.flushed)
+    # The flush streams: a line leaves for DRAM as soon as it reaches L2, so the L1 -> L2
+    # and L2 -> DRAM writes run together and the flush takes the slower of the two. Every
+    # flushed L1 reaches its L2 before the L2s are taken: a line two cores hold dirty (their
+    # stores shared it; no coherence is modelled) goes to DRAM once, even from two clusters.
+    def _flush(self, cores):
+        yield self.env.all_of([self.write_buffers[core].idle() for core in cores])
+        writes, clusters = [], {}
+        for core in cores:
+            dirty = self.l1_lines[core].take_dirty()
+            if dirty:
+                writes += self._write_back(core, dirty, self.flushed)
+            clusters.setdefault(core // self.arch.cores_per_cluster, core)
+        dirty = unique_victims(self.l2_lines[cluster].take_dirty() for cluster in clusters)
+        for core, victims in zip(clusters.values(), dirty):
+            if victims:
+                writes.append(self._write_back_dram(core, victims, self.flushed))
+        if writes:
+            yield self.env.all_of(writes)
 
     def _count(self, level, hits, misses) -> None:
         self.hits[level] += hits

@@ -132,6 +132,30 @@ def test_dirty_lines_are_written_back_when_evicted_and_at_the_flush(arch_with):
     assert mem.l2_lines[0].dirty_lines == mem.l1_lines[0].dirty_lines == 0
 
 
+@pytest.mark.parametrize("l2_bw", [64.0, 2.0])        # DRAM the slower stage, then L2
+def test_the_flush_streams_through_l2_taking_its_slower_stage_not_their_sum(arch_with, l2_bw):
+    arch = arch_with(l2=NS(size_kib_per_cluster=512, latency_cycles=20,
+                           bw_bytes_per_cycle_per_cluster=l2_bw))
+    env, nbytes = simpy.Environment(), 16 * KIB           # dirty in L1 only
+    mem = MemorySystem(env, arch)
+    env.run(env.all_of([mem.store(0, chunk("C", i, 1 * KIB)) for i in range(16)]))
+    env.run(mem.write_buffers[0].idle())
+    start = env.now
+    env.run(mem.flush(0))
+    assert mem.counters()["flushed"] == {"L2": nbytes, "DRAM": nbytes}
+    assert env.now - start == pytest.approx(max(nbytes / l2_bw, nbytes / PEAK))
+
+
+@pytest.mark.parametrize("other", [1, 4])                 # the same cluster, the other one
+def test_a_line_two_cores_hold_dirty_reaches_dram_once(arch, other):
+    env = simpy.Environment()                             # 8 KiB each, 4 KiB in common
+    mem = MemorySystem(env, arch)
+    env.run(env.all_of([mem.store(0, chunk("C", i)) for i in (0, 1)]
+                       + [mem.store(other, chunk("C", i)) for i in (1, 2)]))
+    env.run(mem.flush(0, other))
+    assert mem.counters()["flushed"] == {"L2": 16 * KIB, "DRAM": 12 * KIB}
+
+
 def test_the_prefetcher_helps_a_sequential_stream_and_not_a_strided_one(arch_with):
     def sequential(env, mem):
         for i in range(32):
