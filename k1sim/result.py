@@ -36,8 +36,8 @@ class RunResult:
     hits and misses per cache level in lines, bytes written back per level by eviction
     and by the end-of-kernel flush, read-for-ownership bytes, prefetched lines, write
     buffer stall cycles per core); ``flush_cycles`` how long that end-of-kernel flush
-    took (part of ``cycles``); ``overlap`` per thread the cycles its memory
-    transfers took and how many of them its compute hid (``transfer_cycles``,
+    took (part of ``cycles``); ``overlap`` per thread the cycles it had a memory
+    transfer in flight and how many of them its compute hid (``transfer_cycles``,
     ``hidden_cycles``);
     ``op_stats`` per-op rows keyed by source location (``cycles`` each op added to its
     thread's time, ``wait`` it spent waiting for operands, ``bound``);

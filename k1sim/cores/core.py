@@ -59,6 +59,19 @@ class InOrderCore:
                 ready[value] = float(env.now)
         event.callbacks.append(landed)
 
+    def copy(self, target, source, env) -> None:
+        """``target`` takes ``source``'s ready cycle (a loop-carried or yielded value). A
+        load still in flight is waited for through ``target`` too: it gets its own arrival
+        callback, so once the data land it holds their cycle, not a spent event."""
+        t = self.ready.get(source)
+        if t is None:
+            return
+        if t.__class__ is float:
+            self.ready[target] = t
+            self.producer[target] = self.producer.get(source)
+        else:
+            self.pend(target, t, self.producer.get(source), env)
+
     def dispatch(self) -> float:
         """The earliest cycle the next op in program order may issue."""
         return self.cursor

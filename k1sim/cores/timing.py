@@ -45,7 +45,9 @@ class ArchTiming:
         self.op_stats: dict[int, OpStats] = {}
         self.trace: TraceLog = TraceLog()  # the first op events; memory bounded in grid size
         self.wait_cycles = Counter()
-        self.transfer_cycles = Counter()
+        self.transfer_cycles = Counter()          # per thread: time with a transfer in flight
+        self._in_flight = [0] * num_threads       # transfers in flight per thread
+        self._since = [0.0] * num_threads         # when the current in-flight stretch began
         # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
         self.absorbed: dict[tuple, object] = {}
         self._plans: dict = {}                   # op -> _Plan
@@ -90,9 +92,21 @@ class ArchTiming:
             made_by[r] = "latency"
         self._record(ctx.thread, plan, (start, start + t.busy, end), wait, producer, None, 0)
 
+    def _started(self, core) -> None:
+        """A transfer leaves the thread now (request issued)."""
+        i = core.index
+        if not self._in_flight[i]:
+            self._since[i] = self.env.now
+        self._in_flight[i] += 1
+
     def _moved(self, core, cycles: float) -> None:
-        """A transfer took ``cycles`` from request to data (or to the write buffer)."""
-        self.transfer_cycles[core.index] += cycles
+        """A transfer took ``cycles`` from request to data (or to the write buffer). The
+        thread's transfer time counts the stretches with any transfer in flight once, so
+        transfers that overlap each other are not counted twice."""
+        i = core.index
+        self._in_flight[i] -= 1
+        if not self._in_flight[i]:
+            self.transfer_cycles[i] += self.env.now - self._since[i]
         core.busy["lsu"] += cycles
 
     def _pass_through(self, core, op) -> None:
@@ -119,6 +133,7 @@ class ArchTiming:
         accesses = [describe(ctx, op, args, tr, self.absorbed) for tr in work.transfers]
         moved = sum(a.nbytes for a in accesses)
         scope = work.transfers[-1].scope
+        self._started(core)
         if work.transfers[0].write:
             for access in accesses:
                 accepted = memory.store(core.index, access)
@@ -184,12 +199,8 @@ class ArchTiming:
             if parent is not None and parent.name in ("scf.for", "scf.if"):
                 pairs += list(zip(parent.results, op.operands))
             self._forwards[id(op)] = pairs
-        ready, producer = core.ready, core.producer
         for target, source in pairs:
-            t = ready.get(source)
-            if t is not None:
-                ready[target] = t
-                producer[target] = producer.get(source)
+            core.copy(target, source, self.env)
 
     def _enter_loop(self, core, op) -> None:
         """An ``scf.for`` iteration: a loop-carried value starts from its initial value,
@@ -199,8 +210,8 @@ class ArchTiming:
         body = op.regions[0].block
         ready = core.ready
         for arg, init in zip(body.args[1:], op.operands[3:]):
-            if arg not in ready and init in ready:
-                ready[arg] = ready[init]
+            if arg not in ready:
+                core.copy(arg, init, self.env)
 
     def flush(self, ctx):
         """Let everything the thread issued complete (``yield from``) before it meets other
@@ -257,8 +268,9 @@ class ArchTiming:
         return out
 
     def _overlap(self) -> dict:
-        """Per thread: cycles its transfers took, and how many of them compute hid (the
-        busiest compute unit's time plus the transfer time, beyond the thread's own time)."""
+        """Per thread: cycles it had a transfer in flight, and how many of them compute hid
+        (the busiest compute unit's time plus the transfer time, beyond the thread's own
+        time: what the two cannot both have had alone)."""
         out = {}
         for core in self.cores:
             moved = self.transfer_cycles.get(core.index, 0.0)

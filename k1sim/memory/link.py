@@ -43,7 +43,9 @@ class _Flow:
 class FairShareLink:
     """Processor-sharing bandwidth of ``bytes_per_cycle``, shared by concurrent transfers.
 
-    Records ``bytes`` moved, ``busy_cycles`` (time with at least one transfer in flight)
+    Records ``bytes`` moved, ``busy_cycles`` (time with at least one transfer in flight),
+    ``saturated_cycles`` (the part of it the transfers used the whole bandwidth; the rest
+    of the busy time every transfer ran at its cap: latency, not bandwidth, held it)
     and ``trace``: one ``(start, end, nbytes, owner)`` per finished transfer.
     """
 
@@ -55,6 +57,8 @@ class FairShareLink:
         self.name = name
         self.bytes = 0
         self.busy_cycles = 0.0
+        self.saturated_cycles = 0.0
+        self._saturated = False          # the transfers in flight use the whole bandwidth
         self.trace: TraceLog = TraceLog()  # (start, end, nbytes, owner); the first ones
         self.rates: TraceLog = TraceLog()  # (cycle, aggregate bytes/cycle) at each change
         self._active: list[_Flow] = []   # arrival order, so ties resolve the same every run
@@ -85,7 +89,7 @@ class FairShareLink:
 
     def stats(self) -> dict:
         return {"bytes": self.bytes, "busy_cycles": self.busy_cycles,
-                "transfers": self.trace.total, "bw_bytes_per_cycle": self.bytes_per_cycle}
+                "saturated_cycles": self.saturated_cycles, "transfers": self.trace.total, "bw_bytes_per_cycle": self.bytes_per_cycle}
 
     def _advance(self) -> None:
         """Credit every transfer with the bytes it moved since the last change."""
@@ -93,6 +97,8 @@ class FairShareLink:
         dt = now - self._last
         if dt > 0 and self._active:
             self.busy_cycles += dt
+            if self._saturated:
+                self.saturated_cycles += dt
             for flow in self._active:
                 flow.remaining -= flow.rate * dt
         self._last = now
@@ -127,10 +133,13 @@ class FairShareLink:
         active = self._active
         if not active:
             self._target = None
+            self._saturated = False
             self._note_rate(0.0)
             return
         self._assign_rates()
-        self._note_rate(sum(f.rate for f in active))
+        rate = sum(f.rate for f in active)
+        self._saturated = rate >= self.bytes_per_cycle * (1 - _SAME_INSTANT)
+        self._note_rate(rate)
         target, soonest = None, 0.0
         for f in active:             # the first of the earliest finishes, as min() picks
             finish = f.remaining / f.rate

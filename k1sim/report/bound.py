@@ -19,6 +19,10 @@ The rule, from a ``RunResult`` alone:
    DRAM miss for the same block is still arriving waits on DRAM, and the link's busy
    time says so where the op's own level would not. Without link data, the level that
    served the most op time is named.
+4. A memory bound gives its reason, from that link: **bandwidth** when the link spent
+   most of its busy time saturated (its transfers together used its whole bandwidth),
+   **latency** when most of it every transfer ran below its share, at the rate its
+   requester's misses in flight allow (``links.*.saturated_cycles``).
 
 The evidence quotes the numbers behind the verdict: a unit's busy share, a link's busy
 share and achieved against peak bandwidth, or the barrier-wait share.
@@ -42,6 +46,7 @@ class Bound:
     kind: str
     evidence: str
     shares: dict = field(default_factory=dict)
+    reason: str = ""      # a memory bound's: "latency" or "bandwidth"
 
 
 def active_threads(result) -> list:
@@ -78,7 +83,8 @@ def level_links(result, level: str) -> dict:
 
 def link_report(result, level: str) -> dict | None:
     """A level's links together: bytes, achieved and peak GB/s (summed over its links),
-    and the busiest link's name and busy share of the run. None without links."""
+    the busiest link's name and busy share of the run, and the share of its busy time it
+    was saturated. None without links."""
     links = level_links(result, level)
     if not links or not result.cycles:
         return None
@@ -87,6 +93,9 @@ def link_report(result, level: str) -> dict | None:
     hz = result.freq_mhz * 1e6
     return {"bytes": moved, "links": len(links), "busiest": busiest,
             "busy": links[busiest]["busy_cycles"] / result.cycles,
+            "saturated": (links[busiest].get("saturated_cycles", 0.0)
+                          / links[busiest]["busy_cycles"] if links[busiest]["busy_cycles"]
+                          else 0.0),
             "achieved_gb_per_s": moved / result.seconds / 1e9 if result.seconds else 0.0,
             "peak_gb_per_s": sum(link["bw_bytes_per_cycle"] for link in links.values())
             * hz / 1e9}
@@ -116,7 +125,8 @@ def classify(result) -> Bound:
         return Bound("sync", f"sync: threads spent {pct(shares['sync'])} of their time "
                      f"waiting on barriers{_on(result, threads)}", shares)
     level = _memory_level(result, level_time)
-    return Bound(level, _memory_evidence(result, level, shares["memory"]), shares)
+    evidence, reason = _memory_evidence(result, level, shares["memory"])
+    return Bound(level, evidence, shares, reason)
 
 
 def _memory_level(result, level_time: dict) -> str:
@@ -145,15 +155,19 @@ def _compute_evidence(result, units: dict, threads) -> str:
     return f"compute: {name} busy {pct(units[busiest])} of the time{on}"
 
 
-def _memory_evidence(result, level: str, memory_share: float) -> str:
+def _memory_evidence(result, level: str, memory_share: float) -> tuple[str, str]:
     r = link_report(result, level)
     tail = f"; memory ops took {pct(memory_share)} of thread time"
     if r is None:
-        return f"{level}: no link data{tail}"
+        return f"{level}: no link data{tail}", ""
     what = "the channel" if level == "DRAM" else (
         r["busiest"] if r["links"] > 1 else f"the {level} port")
-    return (f"{level}: {what} busy {pct(r['busy'])} of the run, "
-            f"{r['achieved_gb_per_s']:.3g} of {r['peak_gb_per_s']:.4g} GB/s{tail}")
+    reason = "bandwidth" if r["saturated"] >= 0.5 else "latency"   # most of its busy time
+    saturated = (f"and saturated {pct(r['saturated'])} of that time" if reason == "bandwidth"
+                 else f"but saturated only {pct(r['saturated'])} of that time (its transfers "
+                      "ran at the rate their misses in flight allow)")
+    return (f"{level}: {reason}, {what} busy {pct(r['busy'])} of the run {saturated}, "
+            f"{r['achieved_gb_per_s']:.3g} of {r['peak_gb_per_s']:.4g} GB/s{tail}"), reason
 
 
 def _on(result, threads) -> str:

@@ -11,6 +11,7 @@ from k1sim.report import bound as bounds
 
 TOP_OPS = 10
 FLOAT_DTYPES = ("f16", "bf16", "f32", "f64")
+_LEVEL_ORDER = ("L1", "L2", "DRAM", "scratchpad")
 UNIT_NAMES = {"vector": "vector (rvv)", "scalar": "scalar", "lsu": "load/store"}
 
 
@@ -23,7 +24,7 @@ def summary(result, source: str | None = None, show_warnings: bool = True) -> st
     lines += _bound(b)
     lines += ["", *_throughput(result)]
     lines += ["", *_units(result)]
-    lines += ["", *_memory(result)]
+    lines += ["", *_memory(result), *_memory_timing(result)]
     lines += ["", *_top_ops(result)]
     lines += ["", *_warnings(result, show_warnings)]
     lines += _expects(result)
@@ -127,6 +128,32 @@ def _memory(result) -> list[str]:
                      f"{link['achieved_gb_per_s']:.3g} of {link['peak_gb_per_s']:.4g} GB/s",
                      f"{link['busiest']} busy {_pct(link['busy'])}" if link["busy"] else "idle"])
     return columns(rows, right={1}) if len(rows) > 1 else ["memory      no bytes moved"]
+
+
+def _memory_timing(result) -> list[str]:
+    """Bytes written back per level (evicted during the run, flushed at its end), the
+    kernel-end flush, and how much of the threads' transfer time compute hid."""
+    lines = []
+    caches = result.caches
+    if caches:
+        evicted, flushed = caches.get("written_back", {}), caches.get("flushed", {})
+        levels = sorted({*evicted, *flushed}, key=_LEVEL_ORDER.index)
+        total = ", ".join(f"{lv} {fmt_bytes(evicted.get(lv, 0) + flushed.get(lv, 0))}"
+                          for lv in levels)
+        at_end = ", ".join(fmt_bytes(flushed.get(lv, 0)) for lv in levels)
+        lines.append(f"write-back  {total} (the kernel-end flush wrote {at_end})" if levels
+                     else "write-back  none")
+        share = result.flush_cycles / result.cycles if result.cycles else 0.0
+        lines.append(f"flush       {result.flush_cycles:,.0f} cycles at kernel end "
+                     f"({_pct(share)} of the run): write buffers drained, dirty lines written")
+    moved = sum(t["transfer_cycles"] for t in result.overlap.values())
+    hidden = sum(t["hidden_cycles"] for t in result.overlap.values())
+    if moved:
+        lines.append(f"overlap     compute hid {hidden:,.0f} of {moved:,.0f} transfer cycles "
+                     f"({_pct(hidden / moved)}), summed over {len(result.overlap)} threads")
+    elif caches:
+        lines.append("overlap     no memory transfers")
+    return lines
 
 
 def _top_ops(result) -> list[str]:

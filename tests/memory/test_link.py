@@ -102,7 +102,20 @@ def test_busy_cycles_count_only_time_with_a_transfer(env):
     env.run()
     assert link.busy_cycles == pytest.approx(150.0)
     assert link.stats() == {"bytes": 1500, "busy_cycles": pytest.approx(150.0),
+                            "saturated_cycles": pytest.approx(150.0),
                             "transfers": 2, "bw_bytes_per_cycle": 10.0}
+
+
+def test_saturated_cycles_leave_out_the_time_capped_transfers_ran_below_the_bandwidth(env):
+    """a alone at its 2 B/c cap (latency-limited) for 100 cycles, then b joins uncapped and
+    the two fill the 10 B/c link until b ends; a finishes alone at its cap again."""
+    link, ends = FairShareLink(env, 10.0, "L"), {}
+    start(env, link, 0, 1000, ends, "a", cap=2.0)
+    start(env, link, 100, 400, ends, "b")
+    env.run()
+    assert ends == {"b": pytest.approx(150.0), "a": pytest.approx(500.0)}
+    assert link.busy_cycles == pytest.approx(500.0)
+    assert link.saturated_cycles == pytest.approx(50.0)      # only while b shared it
 
 
 def test_invalid_bandwidth_and_cap_are_rejected(env):

@@ -77,8 +77,11 @@ def run(cycles=10_000, busy=None, wait=None, links=None, op_stats=None, ops=None
         links=links or {}, op_stats=op_stats or [])
 
 
-def link(busy, nbytes=0, bw=32.0):
-    return {"bytes": nbytes, "busy_cycles": busy, "transfers": 1, "bw_bytes_per_cycle": bw}
+def link(busy, nbytes=0, bw=32.0, saturated=None):
+    """A link's stats; by default saturated for as long as its bytes take at full rate."""
+    full = min(busy, nbytes / bw) if saturated is None else saturated
+    return {"bytes": nbytes, "busy_cycles": busy, "saturated_cycles": full, "transfers": 1,
+            "bw_bytes_per_cycle": bw}
 
 
 def row(bound_, cycles, op="tt.load", where="k.py:1:1"):
@@ -119,9 +122,22 @@ def test_dram_bound_with_bandwidth_evidence():
             links={"DRAM": link(9100, 41_000, 5.33), "L2[0]": link(300, 9000)},
             op_stats=[row("DRAM", 4 * 6000), row("L2", 4 * 500), row("rvv", 8000, "arith.addf")])
     b = bound.classify(r)
-    assert b.kind == "DRAM"
-    assert b.evidence == ("DRAM: the channel busy 91% of the run, 8.2 of 10.66 GB/s; "
-                          "memory ops took 65% of thread time")
+    assert b.kind == "DRAM" and b.reason == "bandwidth"
+    assert b.evidence == ("DRAM: bandwidth, the channel busy 91% of the run and saturated 85% "
+                          "of that time, 8.2 of 10.66 GB/s; memory ops took 65% of thread time")
+
+
+def test_a_busy_channel_that_is_rarely_saturated_is_latency_bound():
+    """The same run, but the channel's transfers ran at their cores' miss caps most of the
+    time it was busy: the reason is latency."""
+    r = run(busy=every_thread(vector=2000, lsu=7000),
+            links={"DRAM": link(9100, 41_000, 5.33, saturated=2000), "L2[0]": link(300, 9000)},
+            op_stats=[row("DRAM", 4 * 6000), row("L2", 4 * 500), row("rvv", 8000, "arith.addf")])
+    b = bound.classify(r)
+    assert b.kind == "DRAM" and b.reason == "latency"
+    assert b.evidence.startswith("DRAM: latency, the channel busy 91% of the run but saturated "
+                                 "only 22% of that time (its transfers ran at the rate their "
+                                 "misses in flight allow), 8.2 of 10.66 GB/s")
 
 
 def test_l2_bound():
@@ -130,7 +146,8 @@ def test_l2_bound():
             op_stats=[row("L2", 4 * 7000), row("DRAM", 4 * 500)])
     b = bound.classify(r)
     assert b.kind == "L2"
-    assert b.evidence.startswith("L2: the L2 port busy 85% of the run, 40 of 64 GB/s")
+    assert b.evidence.startswith("L2: bandwidth, the L2 port busy 85% of the run and "
+                                 "saturated 74% of that time, 40 of 64 GB/s")
 
 
 def test_an_l2_hit_waiting_on_a_dram_fill_is_dram_bound():
@@ -148,7 +165,7 @@ def test_scratchpad_bound_names_the_busiest_port():
             op_stats=[row("scratchpad", 4 * 6500)])
     b = bound.classify(r)
     assert b.kind == "scratchpad"
-    assert b.evidence.startswith("scratchpad: scratchpad[0] busy 70% of the run, ")
+    assert b.evidence.startswith("scratchpad: bandwidth, scratchpad[0] busy 70% of the run and")
     assert "of 128 GB/s" in b.evidence
 
 
