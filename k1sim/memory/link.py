@@ -89,7 +89,8 @@ class FairShareLink:
 
     def stats(self) -> dict:
         return {"bytes": self.bytes, "busy_cycles": self.busy_cycles,
-                "saturated_cycles": self.saturated_cycles, "transfers": self.trace.total, "bw_bytes_per_cycle": self.bytes_per_cycle}
+                "saturated_cycles": self.saturated_cycles, "transfers": self.trace.total,
+                "bw_bytes_per_cycle": self.bytes_per_cycle}
 
     def _advance(self) -> None:
         """Credit every transfer with the bytes it moved since the last change."""

@@ -58,7 +58,7 @@ def run(pipelined):
 
 def shown_overlap(r) -> tuple[int, int]:
     (line,) = [x for x in summary(r).splitlines() if x.startswith("overlap")]
-    hid, moved = re.match(r"overlap     compute hid ([\d,]+) of ([\d,]+) transfer cycles",
+    hid, moved = re.match(r"overlap     compute hid at least ([\d,]+) of ([\d,]+) transfer cycles",
                           line).groups()
     return int(hid.replace(",", "")), int(moved.replace(",", ""))
 
