@@ -62,13 +62,22 @@ class LineCache:
     def access(self, alloc, rects, write: bool) -> tuple[int, list[Victim]]:
         """Touch ``rects`` of ``alloc``: (lines that hit, dirty victims). A write makes
         the lines dirty; a read keeps the dirty lines it finds dirty."""
+        hits, _, victims = self.touch(alloc, rects, write)
+        return hits, victims
+
+    def touch(self, alloc, rects, write: bool) -> tuple[int, list, list[Victim]]:
+        """``access``, also giving the rects of the lines that missed: what the level
+        below must serve (all of a sweep bigger than the cache)."""
         total = sum(size(r) for r in rects)
         if total > self.capacity:                  # a sweep finds only what it reaches early
             hits = self.resident(alloc, split_lines(rects, self.capacity, True))
             dirty = self._take(alloc, rects)[1]
+            missed = rects
         else:
-            hits, dirty = self._take(alloc, rects)
-        return hits, self._insert(alloc, rects, total if write else dirty, total)
+            touched: list = []
+            hits, dirty = self._take(alloc, rects, touched)
+            missed = rects if not hits else [] if hits == total else _without(rects, touched)
+        return hits, missed, self._insert(alloc, rects, total if write else dirty, total)
 
     def absorb(self, alloc, rect, dirty: int) -> list[Victim]:
         """Take lines written back from the level above (neither a hit nor a miss)."""
@@ -84,9 +93,9 @@ class LineCache:
                 e[2] = 0
         return out
 
-    def _take(self, alloc, rects) -> tuple[int, int]:
+    def _take(self, alloc, rects, touched=None) -> tuple[int, int]:
         """Remove ``rects``' lines from the entries holding them: (lines removed, how
-        many of them were dirty)."""
+        many of them were dirty); ``touched`` collects those entries' rects."""
         ids = self._by_alloc.get(alloc)
         if not ids:
             return 0, 0
@@ -106,6 +115,8 @@ class LineCache:
             if left == size(rect):
                 continue                           # untouched
             self._drop(i)
+            if touched is not None:
+                touched.append(rect)
             removed += size(rect) - left
             keep = e_dirty * left // size(rect)
             dirty += e_dirty - keep
@@ -169,6 +180,14 @@ class LineCache:
         if not ids:
             del self._by_alloc[alloc]
         self.used -= size(rect)
+
+
+def _without(rects, held) -> list:
+    """The lines of ``rects`` in none of ``held``, as rects."""
+    pieces = list(rects)
+    for h in held:
+        pieces = [q for piece in pieces for q in minus(piece, h)]
+    return pieces
 
 
 def unique_victims(groups) -> list[list[Victim]]:

@@ -130,13 +130,13 @@ class MemorySystem:
 
     def _load(self, core, access):
         fp = access.footprint(self.line_bytes)
-        hits, victims = self.l1_lines[core].access(access.alloc, fp.rects, write=False)
+        hits, missed, victims = self.l1_lines[core].touch(access.alloc, fp.rects, write=False)
         self._count("L1", hits, fp.lines - hits)
         self.bytes_by_level["L1"] += hits * self.line_bytes
         l1 = self.arch.l1
         waits = [self.env.timeout(max(l1.latency_cycles, access.nbytes / l1.bw_bytes_per_cycle))]
         if fp.lines > hits:
-            waits += self._fetch(core, access.alloc, fp, fp.lines - hits)
+            waits += self._fetch(core, access.alloc, fp, fp.lines - hits, missed)
         if victims:
             waits += self._write_back(core, victims)
         return self._all(waits)
@@ -150,23 +150,23 @@ class MemorySystem:
             self._count("L1", 0, fp.lines)           # a miss goes to L2 without allocating
             through = [(access.alloc, r, size_of(r)) for r in fp.rects]
             return self._write_back(core, through)
-        hits, victims = l1.access(access.alloc, fp.rects, write=True)
+        hits, missed, victims = l1.touch(access.alloc, fp.rects, write=True)
         self._count("L1", hits, fp.lines - hits)
         misses = fp.lines - hits
         rfo = min(misses, fp.partial_lines) if policy.full_line_writes_skip_rfo else misses
         waits = []
         if rfo:
             self.rfo_bytes += rfo * self.line_bytes
-            waits += self._fetch(core, access.alloc, fp, rfo)
+            waits += self._fetch(core, access.alloc, fp, rfo, missed)
         if victims:
             waits += self._write_back(core, victims)
         return waits
 
-    def _fetch(self, core, alloc, fp, lines) -> list:
-        """Bring ``lines`` of ``fp`` that missed L1 from the cluster's L2 or DRAM: the
-        events of their arrival."""
+    def _fetch(self, core, alloc, fp, lines, missed) -> list:
+        """Bring ``lines`` of ``fp`` that missed L1 (among the rects ``missed``) from the
+        cluster's L2 or DRAM: the events of their arrival."""
         cluster = core // self.arch.cores_per_cluster
-        held, victims = self.l2_lines[cluster].access(alloc, fp.rects, write=False)
+        held, victims = self.l2_lines[cluster].access(alloc, missed, write=False)
         from_l2 = min(lines, held)
         from_dram = lines - from_l2
         self._count("L2", from_l2, from_dram)

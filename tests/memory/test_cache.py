@@ -87,3 +87,11 @@ def test_a_read_keeps_the_dirty_lines_it_finds_and_write_backs_are_absorbed():
     c.access("C", rows("C", 0, 4), False)
     assert c.dirty_lines == 16
     assert c.absorb("D", rows("D", 0, 1)[0], 4) == [] and c.dirty_lines == 20
+
+
+def test_touch_names_the_lines_that_missed():
+    c = LineCache(1024)
+    c.access("X", rows("X", 0, 16), False)
+    hits, missed, _ = c.touch("X", rows("X", 8, 16), False)        # rows 8..23
+    assert hits == 8 * 4 and missed == list(rows("X", 16, 8))       # rows 16..23 only
+    assert c.touch("X", rows("X", 0, 24), False)[1] == []           # all held: none
