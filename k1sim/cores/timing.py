@@ -43,7 +43,11 @@ class ArchTiming:
         self.cores = [core(arch, i) for i in range(num_threads)]
         self.ops = Counter()
         self.op_stats: dict[int, OpStats] = {}
-        self.trace: TraceLog = TraceLog()  # the first op events; memory bounded in grid size
+        # The first op events, as rows of plain values (a row holds no object, so the
+        # garbage collector stops tracking it and a long trace costs no collection time);
+        # ``results`` makes them TraceEvents. Memory bounded in grid size.
+        self.trace: TraceLog = TraceLog()
+        self._traced: list[_Plan] = []          # the plans op rows name by index
         self.wait_cycles = Counter()
         self.transfer_cycles = Counter()          # per thread: time with a transfer in flight
         self._in_flight = [0] * num_threads       # transfers in flight per thread
@@ -180,10 +184,10 @@ class ArchTiming:
         stats.bound[bound] += 1
         trace = self.trace
         if len(trace) < trace.limit:
-            trace.append(TraceEvent(
-                (thread, plan.work.unit, stats.op, stats.where, start, shown),
-                {"engine": plan.work.engine, "bound": bound, "bytes": moved,
-                 "reg_bytes": t.reg_bytes, "ops": plan.work.ops, "shapes": stats.shapes}))
+            if plan.index is None:
+                plan.index = len(self._traced)
+                self._traced.append(plan)
+            trace.append((thread, plan.index, start, shown, bound, moved))
         else:
             trace.dropped += 1
 
@@ -239,7 +243,7 @@ class ArchTiming:
     def waited(self, ctx, op, start, end) -> None:
         self.cores[ctx.thread].resume(end)
         self.wait_cycles[ctx.thread] += end - start
-        self.trace.append(TraceEvent((ctx.thread, "sync", op.name, where(op), start, end), {}))
+        self.trace.append((ctx.thread, None, start, end, op.name, where(op)))
 
     def results(self, arch, threads: int) -> dict:
         """The RunResult fields this model fills."""
@@ -254,7 +258,21 @@ class ArchTiming:
                 "links": {link.name: {**link.stats(), "trace": list(link.trace),
                                       "rates": list(link.rates)}
                           for link in self.memory.links},
-                "overlap": self._overlap(), "op_stats": rows, "trace": list(self.trace)}
+                "overlap": self._overlap(), "op_stats": rows,
+                "trace": [self._event(row) for row in self.trace]}
+
+    def _event(self, row: tuple) -> TraceEvent:
+        """A trace row as the TraceEvent RunResult shows."""
+        if row[1] is None:                      # a barrier wait
+            thread, _, start, end, name, at = row
+            return TraceEvent((thread, "sync", name, at, start, end), {})
+        thread, index, start, shown, bound, moved = row
+        plan = self._traced[index]
+        work, stats = plan.work, plan.stats
+        return TraceEvent((thread, work.unit, stats.op, stats.where, start, shown),
+                          {"engine": work.engine, "bound": bound, "bytes": moved,
+                           "reg_bytes": plan.timed.reg_bytes, "ops": work.ops,
+                           "shapes": stats.shapes})
 
     def trace_warnings(self) -> list[str]:
         """What a run says when its timeline keeps only the first events."""
@@ -288,7 +306,7 @@ class _Plan:
     it does to the scoreboard before it issues, and where its statistics go."""
 
     __slots__ = ("op", "work", "timed", "warning", "enters", "absorbs", "control",
-                 "op_counts", "stats")
+                 "op_counts", "stats", "index")
 
     def __init__(self, op, work, arch):
         self.op = op
@@ -303,6 +321,7 @@ class _Plan:
         self.control = name in _CONTROL
         self.op_counts = tuple((EngineDtype(work.engine, d), n) for d, n in work.ops.items())
         self.stats = None
+        self.index = None      # its place in ArchTiming._traced, once the trace holds it
 
 
 def _shown_name(op, work) -> str:

@@ -164,8 +164,10 @@ class FairShareLink:
             return                                  # superseded by a later arrival/departure
         self._advance()
         self._target.remaining = 0.0
-        finished = [f for f in self._active if f.remaining <= _SAME_INSTANT * f.nbytes]
-        self._active = [f for f in self._active if f.remaining > _SAME_INSTANT * f.nbytes]
+        finished, going = [], []
+        for f in self._active:
+            (going if f.remaining > _SAME_INSTANT * f.nbytes else finished).append(f)
+        self._active = going
         now = self.env.now
         for flow in finished:
             self.bytes += flow.nbytes
