@@ -2,8 +2,8 @@
 
 Each distinct ``(KernelCall, arch, threads)`` is one simulation. Its numbers are a row of
 the sweep's content-hash cache (``k1sim.sweep.cache``: the key hashes the kernel's
-``.xsmt`` text, the arch's values, the thread count and k1sim's own source), so identical
-layers, and later runs, reuse it. Misses run through the sweep's executors: a local
+``.xsmt`` text, the arch's values, the thread count, k1sim's version and the code that
+computes a row), so identical layers, and later runs, reuse it. Misses run through the sweep's executors: a local
 process pool by default, Dask when a scheduler address is given.
 """
 

@@ -2,9 +2,16 @@
 
 A row is stored under the content hash of everything that decides it: the kernel (the
 ``.xsmt`` bytes or the builder's module source), the point, the arch file's bytes (for
-every ``arch`` of the point) and k1sim itself (its version and the digest of its own
-source files, so a changed simulator never serves an old row). One small JSON file per
-row, written atomically: a sweep killed mid-write leaves no half row.
+every ``arch`` of the point) and k1sim itself: its version and a digest of the source
+files that compute a row (``k1sim_digest``). Code that only presents or orchestrates
+finished rows (``PRESENTATION``: the CLI, the report writers, plots, the tuner's outputs,
+the model's mapping and tables) is left out, so editing it keeps the cache warm, while any
+change to the simulator, the cost and timing models or a row's measures misses. A new
+source file is hashed unless it is listed there: the safe default is a cold cache.
+
+``K1SIM_CACHE=off`` (or ``0``, ``no``) turns every row cache off (sweeps, tuning, models):
+the switch for a developer who wants fresh numbers whatever the key says. One small JSON
+file per row, written atomically: a sweep killed mid-write leaves no half row.
 """
 
 from __future__ import annotations
@@ -18,14 +25,43 @@ from pathlib import Path
 DEFAULT_DIR = Path(".k1sim-cache") / "sweep"
 
 
+#: Source paths (under ``k1sim/``, prefixes) that never change a row's numbers: they
+#: print, plot, export or schedule rows, or map a model to kernels (the model's key hashes
+#: each kernel's own text). ``ROW_MAKERS`` are the exceptions inside them.
+PRESENTATION = ("cli/", "report/", "model/", "sweep/plots.py", "sweep/tune.py",
+                "sweep/space.py", "sweep/executors.py", "sweep/batch.py", "sweep/run.py")
+ROW_MAKERS = ("report/bound.py", "model/run.py")
+CACHE_ENV = "K1SIM_CACHE"
+
+
+def cache_disabled() -> bool:
+    """True when ``K1SIM_CACHE`` says off (``off``, ``0``, ``no``, ``false``)."""
+    return os.environ.get(CACHE_ENV, "").strip().lower() in ("off", "0", "no", "false")
+
+
+def hashed_sources(root: Path) -> list[Path]:
+    """The files of k1sim under ``root`` whose bytes are part of every key, sorted."""
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(PRESENTATION) and not rel.startswith(ROW_MAKERS):
+            continue
+        out.append(path)
+    return out
+
+
 @lru_cache(maxsize=1)
 def k1sim_digest() -> str:
-    """k1sim's version and a hash of its source files (``k1sim/**/*.py``, ``archs``)."""
+    """k1sim's version and a hash of the source files that compute a row."""
     import k1sim
 
-    root = Path(k1sim.__file__).parent
-    h = hashlib.sha256(k1sim.__version__.encode())
-    for path in sorted(root.rglob("*.py")):
+    return source_digest(Path(k1sim.__file__).parent, k1sim.__version__)
+
+
+def source_digest(root: Path, version: str) -> str:
+    """``version`` and the hashed sources under ``root`` (a k1sim package directory)."""
+    h = hashlib.sha256(version.encode())
+    for path in hashed_sources(root):
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -52,10 +88,12 @@ def point_key(kernel_digest: str, point: dict) -> str:
 
 
 class RowCache:
-    """Rows by key under ``directory`` (``None``: nothing is cached)."""
+    """Rows by key under ``directory`` (``None``, or ``K1SIM_CACHE=off``: nothing is
+    cached)."""
 
     def __init__(self, directory=DEFAULT_DIR):
-        self.directory = Path(directory) if directory is not None else None
+        off = directory is None or cache_disabled()
+        self.directory = None if off else Path(directory)
         self.problem: str | None = None    # why a row could not be written, once
 
     def _path(self, key: str) -> Path:
