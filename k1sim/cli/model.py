@@ -14,7 +14,8 @@ def add_parser(sub) -> None:
                        "kernel once (timing-only, cached) and report every layer and the "
                        "totals (docs/model.md).")
     p.add_argument("model", help="an .onnx path, a .csv SCALE-Sim topology, or a preset "
-                   "(resnet50, shufflenet, ..., qwen3-0.6b-prefill, qwen3-0.6b-decode)")
+                   "(resnet50, shufflenet, ..., qwen3-0.6b-prefill, qwen3-0.6b-decode; "
+                   "PRESET:N sets the prompt or KV-cache tokens, e.g. qwen3-0.6b-prefill:512)")
     p.add_argument("--arch", required=True, help="arch id or YAML path; several: 0xA03C,0xA064")
     p.add_argument("--threads", help="threads (default: all cores); several: 1,2,4")
     p.add_argument("--dtype", default="f16", choices=("int8", "f16", "f32"))
@@ -25,8 +26,11 @@ def add_parser(sub) -> None:
     p.add_argument("--charts", metavar="DIR", help="write the op-kind bar chart and roofline")
     p.add_argument("--dump-kernels", metavar="DIR", help="write each distinct kernel as .xsmt")
     p.add_argument("--no-layers", action="store_true", help="totals only, no per-layer table")
-    p.add_argument("--cache-dir", metavar="DIR", help="result cache (default .k1sim-cache/model)")
+    p.add_argument("--cache-dir", metavar="DIR", help="cache root (default .k1sim-cache): "
+                   "layer rows in DIR/model, tuning rows in DIR/sweep")
     p.add_argument("--no-cache", action="store_true", help="simulate everything afresh")
+    p.add_argument("--no-tune", action="store_true", help="run the GEMMs with the default "
+                   "64x64 blocks instead of tuning each shape on first use")
     p.add_argument("--workers", type=int, metavar="N", help="local processes (default: cores)")
     p.add_argument("--scheduler", metavar="ADDR", help="run on this Dask scheduler")
     p.set_defaults(run=run)
@@ -46,7 +50,7 @@ def run(args) -> int:
 
     out = model(args.model, args.arch, args.threads, args.dtype, args.batch,
                 cache_dir=False if args.no_cache else args.cache_dir, workers=args.workers,
-                scheduler=args.scheduler, progress=progress)
+                scheduler=args.scheduler, progress=progress, tune=not args.no_tune)
     runs = out.results if isinstance(out, ModelComparison) else [out]
     for r in runs:
         print(r.summary() if not args.no_layers else _totals(r))

@@ -4,35 +4,58 @@ from __future__ import annotations
 
 from k1sim.arch import load_arch
 from k1sim.errors import K1SimError
-from k1sim.model.layers import kernel_call, model_dtype
+from k1sim.model.kernels import micro_tile
+from k1sim.model.layers import gemm_key, kernel_call, model_dtype
 from k1sim.model.result import ModelResult
 from k1sim.model.run import Runner, fallback_cost
 
 
 def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 1,
           cache_dir=None, workers: int | None = None, scheduler: str | None = None,
-          configs: dict | None = None, progress=None):
+          configs: dict | None = None, progress=None, tune: bool = True):
     """Estimate ``source`` (an ONNX path, a preset name or a topology CSV) on ``arch``.
 
     ``arch`` and ``threads`` may be lists (or comma-separated text): the result is then a
     ``ModelComparison`` over every (arch, threads) pair; otherwise one ``ModelResult``.
     ``threads`` None means all of the arch's cores. ``cache_dir=False`` disables the
-    result cache; ``configs`` maps (m, n, k, dtype) to a GEMM block config.
+    result cache; ``configs`` maps (m, n, k, dtype) to a GEMM block config. ``tune``
+    (the default) tunes every GEMM shape without one on each arch, on first use
+    (``k1sim.model.tuning``); False runs the documented default blocks.
     """
     from k1sim.model.sources import load_model
     name, layers = load_model(source, batch)
     archs, counts = _listed(arch), _listed(threads)
     runner = Runner(cache_dir, workers, scheduler, progress)
     results = []
+    dt = model_dtype(dtype)
     for a in archs:
         loaded = load_arch(a)
+        chosen, tuning = _configs(layers, str(a), loaded, dt, runner, configs or {}, tune)
         for t in counts or [loaded.cores]:
             results.append(run_layers(name, layers, loaded, _threads(t, loaded), dtype,
-                                      runner, configs))
+                                      runner, chosen, tuning))
+            tuning = {**tuning, "simulated": 0}      # later thread counts reuse the tuning
     if len(results) == 1:
         return results[0]
     from k1sim.model.compare import ModelComparison
     return ModelComparison(results)
+
+
+def _configs(layers, arch_name: str, arch, dtype: str, runner: Runner, given: dict,
+             tune: bool) -> tuple[dict, dict]:
+    """(configs, tuning): (m, n, k, dtype) -> (block config, ``given`` or ``tuned``) for
+    every GEMM shape that has one (the rest run the default blocks), and what tuning did:
+    shapes tuned, configs looked at, configs simulated, notes."""
+    out = {key: (cfg, "given") for key, cfg in given.items()}
+    shapes = [k for k in (gemm_key(layer, dtype) for layer in layers) if k and k not in out]
+    info = {"shapes": 0, "points": 0, "simulated": 0, "notes": []}
+    if tune and shapes:
+        tuning = runner.tune(shapes, arch_name, arch, lambda dt: micro_tile(arch, dt))
+        out.update({key: (cfg, "tuned") for key, cfg in tuning.configs.items()
+                    if key not in tuning.defaulted})
+        info = {"shapes": len(tuning.configs) - len(tuning.defaulted),
+                "points": tuning.points, "simulated": tuning.ran, "notes": tuning.notes}
+    return out, info
 
 
 def _listed(value) -> list:
@@ -55,23 +78,32 @@ def _threads(value, arch) -> int:
 
 
 def run_layers(name, layers, arch, threads: int, dtype: str, runner: Runner,
-               configs=None) -> ModelResult:
+               configs=None, tuning=None) -> ModelResult:
+    """One (arch, threads) run; ``configs`` as ``_configs`` returns them."""
     dt = model_dtype(dtype)
-    warnings = []
+    configs = configs or {}
+    tuning = tuning or {"shapes": 0, "points": 0, "simulated": 0, "notes": []}
+    warnings = list(tuning["notes"])
     if dt == "i8" and (arch.matrix.kind == "none" or "i8" not in arch.matrix.tiles):
         warnings.append(f"{arch.arch_id} has no int8 matrix (IME/AME) path: int8 GEMMs run "
                         "on RVV")
-    calls = [kernel_call(layer, arch, dt, configs) for layer in layers]
+    blocks = {key: cfg for key, (cfg, _) in configs.items()}
+    calls = [kernel_call(layer, arch, dt, blocks) for layer in layers]
     before = runner.simulated
     numbers = runner.run([c for c in calls if c is not None], arch, threads)
     rows = [_row(layer, call, numbers.get(call), arch, dt, threads)
             for layer, call in zip(layers, calls)]
+    for layer, row in zip(layers, rows):
+        key = gemm_key(layer, dt)
+        if key is not None:
+            row["config"] += f" ({configs[key][1] if key in configs else 'default'})"
     unmapped = [r["name"] for r in rows if not r["mapped"]]
     if unmapped:
         warnings.append(f"{len(unmapped)} op(s) with no kernel mapping, costed by the roofline "
                         f"fallback: {', '.join(unmapped[:5])}{' ...' if len(unmapped) > 5 else ''}")
     return ModelResult(name, arch.arch_id, threads, {"i8": "int8"}.get(dt, dt), arch.freq_mhz,
-                       rows, len(numbers), runner.simulated - before, warnings, arch)
+                       rows, len(numbers), runner.simulated - before, warnings, arch,
+                       {k: v for k, v in tuning.items() if k != "notes"})
 
 
 def _row(layer, call, sim, arch, dtype, threads) -> dict:

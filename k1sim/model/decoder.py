@@ -10,7 +10,7 @@ the LM head are not part of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from k1sim.errors import K1SimError
 
@@ -33,6 +33,24 @@ PRESETS = {
     "qwen3-0.6b-prefill": DecoderSpec(**QWEN3_06B, seq=128, cache=0),
     "qwen3-0.6b-decode": DecoderSpec(**QWEN3_06B, seq=1, cache=128),
 }
+
+
+def preset_spec(text: str, presets=None) -> DecoderSpec | None:
+    """The spec a preset name gives, or None when ``text`` names no preset. ``NAME:N``
+    sets the token count: the prompt length of a prefill preset, the KV-cache length of a
+    decode preset (``qwen3-0.6b-prefill:512``)."""
+    presets = PRESETS if presets is None else presets
+    name, colon, count = text.partition(":")
+    if name not in presets:
+        return None
+    spec = presets[name]
+    if not colon:
+        return spec
+    if not count.isdigit() or int(count) < 1:
+        raise K1SimError(f"model {text!r}: the token count after ':' must be a positive "
+                         f"integer, such as {name}:512")
+    field = "cache" if spec.cache else "seq"
+    return replace(spec, **{field: int(count)})
 
 
 def decoder_graph(spec: DecoderSpec):
@@ -104,4 +122,4 @@ def decoder_graph(spec: DecoderSpec):
                              producer_name="k1sim")
 
 
-__all__ = ["DecoderSpec", "PRESETS", "decoder_graph"]
+__all__ = ["DecoderSpec", "PRESETS", "decoder_graph", "preset_spec"]

@@ -79,19 +79,26 @@ def model_dtype(dtype: str) -> str:
     return DTYPE_NAMES[dtype]
 
 
+def gemm_key(layer: Layer, dtype: str) -> tuple | None:
+    """(m, n, k, dtype): what a GEMM layer's config is chosen by (None for other layers)."""
+    if layer.kernel != "gemm":
+        return None
+    return (layer.params["m"], layer.params["n"], layer.params["k"], dtype)
+
+
 def kernel_call(layer: Layer, arch, dtype: str, configs=None) -> KernelCall | None:
     """The kernel call of ``layer`` on ``arch`` in the model ``dtype`` (None for views and
     fallbacks). GEMMs run in the model dtype; attention in f16 for an int8 model (its
     softmax needs the range) and vector kernels in the activation dtype. ``configs``
-    maps (m, n, k, dtype) to a tuned ``{"bm", "bn", "bk"}``; absent, the documented
-    default ``kernels.gemm_config``."""
+    maps (m, n, k, dtype) to a ``{"bm", "bn", "bk"}`` (tuned or given); absent, the
+    documented default ``kernels.gemm_config``."""
     if not layer.mapped or layer.kernel == "view":
         return None
     params = dict(layer.params)
     run_dtype = dtype
     if layer.kernel == "gemm":
         micro = kernels.micro_tile(arch, dtype)
-        key = (params["m"], params["n"], params["k"], dtype)
+        key = gemm_key(layer, dtype)
         cfg = (configs or {}).get(key) or kernels.gemm_config(*key[:3], micro)
         params.update(micro=micro, **cfg)
     elif layer.kernel == "attention":
@@ -101,4 +108,5 @@ def kernel_call(layer: Layer, arch, dtype: str, configs=None) -> KernelCall | No
     return KernelCall(layer.kernel, tuple(sorted(params.items())), run_dtype)
 
 
-__all__ = ["Layer", "KernelCall", "BUILDERS", "kernel_call", "model_dtype", "DTYPES"]
+__all__ = ["Layer", "KernelCall", "BUILDERS", "kernel_call", "gemm_key", "model_dtype",
+           "DTYPES"]

@@ -15,7 +15,9 @@ class ModelResult:
     """``rows`` holds one dict per layer (COLUMNS, plus ``seconds``, ``engine``,
     ``threads_used``, ``ops``, ``dram_bytes``, ``l2_bytes``); ``distinct_kernels`` is the
     number of distinct kernel calls, ``simulations`` how many of them this run simulated
-    (the rest came from the cache)."""
+    (the rest came from the cache); ``tuning`` what GEMM tuning did for this run's arch:
+    ``shapes`` tuned, config ``points`` looked at and how many were ``simulated`` (0 when
+    the sweep cache, or an earlier run of the same arch, had them)."""
 
     model: str
     arch: str
@@ -27,6 +29,7 @@ class ModelResult:
     simulations: int
     warnings: list = field(default_factory=list)
     arch_config: object = field(default=None, repr=False)
+    tuning: dict = field(default_factory=dict)
 
     @property
     def total_seconds(self) -> float:
@@ -64,6 +67,7 @@ class ModelResult:
                 "total_seconds": self.total_seconds, "total_cycles": self.total_cycles,
                 "distinct_kernels": self.distinct_kernels, "simulations": self.simulations,
                 "unmapped": len(self.unmapped), "warnings": list(self.warnings),
+                "tuning": dict(self.tuning),
                 "by_kind": _shares(self.breakdown("kind")),
                 "by_bound": _shares(self.breakdown("bound")),
                 "layers": [{**{c: r[c] for c in COLUMNS}, "seconds": r["seconds"],

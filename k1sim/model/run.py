@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+from pathlib import Path
 
 from k1sim.model.onnx_graph import BYTES
 from k1sim.sweep.cache import DEFAULT_DIR, RowCache, point_key
 from k1sim.sweep.executors import make_executor
 
-#: where model rows live unless a cache directory is given: beside the sweep's rows
-DEFAULT_CACHE_DIR = DEFAULT_DIR.parent / "model"
+#: the cache root unless one is given: model rows in ``model/``, tuning rows in ``sweep/``
+#: (the sweep's own cache, so ``k1sim sweep`` and ``k1sim model`` share tuning points)
+DEFAULT_CACHE_DIR = DEFAULT_DIR.parent
 
 
 def call_key(module_text: str, arch, threads: int) -> str:
@@ -47,11 +49,14 @@ def simulate_call(call, arch, threads: int) -> dict:
 
 class Runner:
     """Simulates kernel calls through the cache; ``simulated`` counts real simulations.
-    ``cache_dir`` False disables the cache."""
+    ``cache_dir`` is the cache root (model rows in ``model/``, tuning rows in ``sweep/``);
+    False disables the cache."""
 
     def __init__(self, cache_dir=None, workers: int | None = None, scheduler: str | None = None,
                  progress=None):
-        self.cache = RowCache(None if cache_dir is False else (cache_dir or DEFAULT_CACHE_DIR))
+        root = None if cache_dir is False else Path(cache_dir or DEFAULT_CACHE_DIR)
+        self.cache = RowCache(root / "model" if root else None)
+        self.sweep_cache = root / "sweep" if root else None
         self.workers = workers
         self.scheduler = scheduler
         self.progress = progress
@@ -85,6 +90,12 @@ class Runner:
         finally:
             executor.close()
         return out
+
+    def tune(self, shapes, arch_name: str, arch, micro_of):
+        """Tuned configs for the GEMM ``shapes`` on ``arch`` (``k1sim.model.tuning``)."""
+        from k1sim.model.tuning import tune_gemms
+        return tune_gemms(shapes, arch_name, arch, micro_of, cache=self.sweep_cache,
+                          workers=self.workers, scheduler=self.scheduler)
 
 
 def fallback_cost(layer, arch, dtype: str, threads: int) -> dict:

@@ -4,7 +4,7 @@ topology CSV.
 Presets: ``resnet50`` and the other light models the onnx wheel ships
 (``onnx/backend/test/data/light/light_<name>.onnx``: ``shufflenet``, ``inception_v2``,
 ``densenet121``, ...; ``light_<name>`` works too), read from the installed package, and
-the decoder presets of ``decoder.PRESETS``.
+the decoder presets of ``decoder.PRESETS`` (``NAME:N`` for another token count).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from k1sim.errors import K1SimError
-from k1sim.model.decoder import PRESETS, decoder_graph
+from k1sim.model.decoder import PRESETS, decoder_graph, preset_spec
 
 
 def light_dir() -> Path:
@@ -36,9 +36,9 @@ def load_model(source, batch: int = 1):
     if batch < 1:
         raise K1SimError(f"batch must be a positive number of samples, got {batch}")
     text = str(source)
-    if text in PRESETS:
-        spec = dataclasses.replace(PRESETS[text], batch=batch)
-        return text, layers_from_onnx(decoder_graph(spec))
+    spec = preset_spec(text, PRESETS)
+    if spec is not None:
+        return text, layers_from_onnx(decoder_graph(dataclasses.replace(spec, batch=batch)))
     if text.lower().endswith(".csv"):
         return Path(text).stem, layers_from_topology(text, batch)
     name = text[len("light_"):] if text.startswith("light_") else text

@@ -34,6 +34,7 @@ def summary(result, layers: bool = True) -> str:
              f"over {len(result.rows)} layers",
              f"kernels     {result.distinct_kernels} distinct, {result.simulations} simulated "
              f"in this run (the rest from the cache)",
+             _tuning_line(result),
              f"unmapped    {len(result.unmapped)}"
              + (f": {', '.join(result.unmapped)}" if result.unmapped else "")]
     if layers:
@@ -42,6 +43,14 @@ def summary(result, layers: bool = True) -> str:
               "", "by bound", *("  " + x for x in breakdown_lines(result, "bound"))]
     lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
+
+
+def _tuning_line(result) -> str:
+    t = result.tuning
+    if not t.get("shapes"):
+        return "tuning      none: GEMMs run the default blocks (--no-tune or no GEMM)"
+    return (f"tuning      {t['shapes']} GEMM shapes tuned over {t['points']} configs, "
+            f"{t['simulated']} simulated in this run (the rest from the sweep cache)")
 
 
 def comparison(comp) -> str:

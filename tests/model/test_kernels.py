@@ -95,3 +95,22 @@ def test_attention_grouped_query_heads(seq, kv, causal):
     p = np.exp(s - s.max(-1, keepdims=True))
     want = np.einsum("hsgl,hld->hsgd", p / p.sum(-1, keepdims=True), v)
     np.testing.assert_allclose(o["o"], want.reshape(-1, d), rtol=1e-4, atol=1e-5)
+
+
+def test_a_gemm_streams_its_weights_once_when_one_block_row_covers_m():
+    """Why a 128-token prefill is memory-bound on 0xA064 whatever the config: with 64-row
+    blocks the second block row of C reads the weights again (L2 keeps only part of them);
+    with one 128-row block every byte of A, W and C crosses DRAM about once, and that is
+    2 x 128 x 1024 x 1024 FLOP over 2.6 MB, about 100 FLOP per byte: under the ridge of
+    IME2's f16 peak over 51.2 GB/s (~146)."""
+    m, n, k = 128, 1024, 1024
+
+    def dram(bm):
+        b = gemm(m, n, k, "f16", A, 8, (16, 8, 32), bm=bm, bn=64, bk=512)
+        return Simulator(A).execute(b, timing_only=True).bytes_by_level["DRAM"]
+
+    unique = 2 * (m * k + k * n + m * n)
+    once, twice = dram(128), dram(64)
+    assert unique <= once <= 1.15 * unique
+    assert twice > 1.4 * once
+    assert 2 * m * n * k / once < 146

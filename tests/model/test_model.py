@@ -4,50 +4,12 @@ per-layer number equal to ``k1sim run`` of that layer's kernel."""
 import dataclasses
 import json
 
-import onnx
 import pytest
 import yaml
-from onnx import TensorProto, helper
 
 from k1sim.cli import main
 from k1sim.model import ModelComparison, model
 from k1sim.model.decoder import PRESETS
-
-
-def small_cnn(path):
-    """conv-bn-relu twice at the same shape, a residual sum + relu, pool, gemm, softmax."""
-    nodes, inits = [], []
-
-    def weight(name, shape):
-        inits.append(helper.make_tensor(name, TensorProto.FLOAT, shape,
-                                        [0.01] * int(__import__("math").prod(shape))))
-        return name
-
-    x = "x"
-    for i in range(2):
-        nodes.append(helper.make_node("Conv", [x, weight(f"w{i}", [16, 16, 3, 3])], [f"c{i}"],
-                                      pads=[1, 1, 1, 1], name=f"conv{i}"))
-        bn = [weight(f"bn{i}_{j}", [16]) for j in range(4)]
-        nodes.append(helper.make_node("BatchNormalization", [f"c{i}", *bn], [f"b{i}"]))
-        nodes.append(helper.make_node("Relu", [f"b{i}"], [f"r{i}"]))
-        x = f"r{i}"
-    nodes += [helper.make_node("Sum", ["x", x], ["s"], name="sum"),
-              helper.make_node("Relu", ["s"], ["sr"]),
-              helper.make_node("GlobalAveragePool", ["sr"], ["p"], name="pool"),
-              helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
-              helper.make_node("Gemm", ["f", weight("fc", [10, 16])], ["g"], transB=1,
-                               name="fc"),
-              helper.make_node("Softmax", ["g"], ["y"], name="softmax")]
-    graph = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info(
-        "x", TensorProto.FLOAT, [1, 16, 12, 12])], [helper.make_tensor_value_info(
-            "y", TensorProto.FLOAT, [1, 10])], initializer=inits)
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def cnn(tmp_path_factory):
-    return small_cnn(tmp_path_factory.mktemp("cnn") / "cnn.onnx")
 
 
 def test_identical_layers_are_simulated_once_and_reused(cnn, tmp_path):
@@ -115,20 +77,27 @@ def test_every_layer_number_equals_k1sim_run(cnn, tmp_path, capsys):
         assert {"name", "op", "kernel", "cycles", "seconds", "mapped"} <= set(row)
 
 
-def test_decoder_prefill_is_compute_bound_and_decode_memory_bound(tmp_path, monkeypatch):
-    """On 0xA03C (f16 on RVV) the prefill GEMMs sit above the ridge; decode's M = 1 GEMMs
-    stream their weights from DRAM. The bound breakdown says so."""
+def test_decoder_prefill_of_512_tokens_is_compute_bound_on_k3_and_decode_memory_bound(
+        tmp_path, monkeypatch):
+    """On 0xA064 (IME2 f16 over 8 cores against 51.2 GB/s: a ridge near 146 FLOP per DRAM
+    byte) a GEMM of M tokens whose blocks stream each weight once does about M FLOP per
+    weight byte: 512 tokens, tuned, sit above the ridge; decode's M = 1 GEMMs stream their
+    weights for 2 FLOP each. The tuner's space is cut to its two largest blocks here, to
+    keep the test fast; the bound breakdown says which way each run went."""
     import k1sim.model.sources as sources
+    import k1sim.model.tuning as tuning
     for name, spec in PRESETS.items():       # one of the 28 layers: the same kernels
         monkeypatch.setitem(sources.PRESETS, name, dataclasses.replace(spec, layers=1))
-    prefill = model("qwen3-0.6b-prefill", "0xA03C", 4, "f16", cache_dir=tmp_path)
-    decode = model("qwen3-0.6b-decode", "0xA03C", 4, "f16", cache_dir=tmp_path)
+    monkeypatch.setattr(tuning, "BLOCKS", (128, 256))
+    prefill = model("qwen3-0.6b-prefill:512", "0xA064", 8, "f16", cache_dir=tmp_path)
+    decode = model("qwen3-0.6b-decode", "0xA064", 8, "f16", cache_dir=tmp_path)
     gemms = [row for row in prefill.rows if row["kind"] == "gemm"]
-    assert gemms and all(row["bound"] == "compute" for row in gemms)
+    assert len(gemms) == 7 and all(row["config"].endswith("(tuned)") for row in gemms)
+    assert all(row["bound"] == "compute" for row in gemms)
+    assert all(2 * row["macs"] / row["dram_bytes"] > 146 for row in gemms)
     assert prefill.dominant("bound") == "compute"
-    dbound = decode.breakdown("bound")
     assert decode.dominant("bound") in ("DRAM", "L2")
-    assert dbound.loc[decode.dominant("bound"), "share"] > 0.5
+    assert decode.breakdown("bound").loc[decode.dominant("bound"), "share"] > 0.5
     assert all(row["bound"] == "DRAM" for row in decode.rows if row["kind"] == "gemm")
 
 
