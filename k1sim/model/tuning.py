@@ -1,7 +1,7 @@
 """Tuned GEMM configs for a model's layers: each distinct GEMM shape is tuned on an arch
 the first time a model needs it, through the sweep's executors and row cache.
 
-The space is the tuner's block space (``k1sim.sweep.space.BLOCKS``: BLOCK_SIZE_M and
+The space is the tuner's block space (``k1sim.sweep.tune.mm.BLOCKS``: BLOCK_SIZE_M and
 BLOCK_SIZE_N in 32 ... 256), each block fitted to the problem the way the model's
 ``gemm`` kernel shrinks it (a multiple of the micro tile, no larger than the matrix
 rounded up to it: a 1-row decode GEMM gets one 16-row block, never four the same), so no
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from k1sim.model.kernels import cdiv, gemm_config
 from k1sim.sweep.source import BuilderSource
-from k1sim.sweep.space import BLOCKS, next_pow2
+from k1sim.sweep.tune.mm import BLOCKS
+from k1sim.sweep.tune.prune import next_pow2
 
 GEMM_SOURCE = BuilderSource("k1sim.model.kernels:gemm")
 

@@ -28,8 +28,8 @@ DEFAULT_DIR = Path(".k1sim-cache") / "sweep"
 #: Source paths (under ``k1sim/``, prefixes) that never change a row's numbers: they
 #: print, plot, export or schedule rows, or map a model to kernels (the model's key hashes
 #: each kernel's own text). ``ROW_MAKERS`` are the exceptions inside them.
-PRESENTATION = ("cli/", "report/", "model/", "sweep/plots.py", "sweep/tune.py",
-                "sweep/space.py", "sweep/executors.py", "sweep/batch.py", "sweep/run.py")
+PRESENTATION = ("cli/", "report/", "model/", "sweep/plots.py", "sweep/tune/",
+                "sweep/executors.py", "sweep/batch.py", "sweep/run.py")
 ROW_MAKERS = ("report/bound.py", "model/run.py")
 CACHE_ENV = "K1SIM_CACHE"
 

@@ -28,7 +28,7 @@ def edit(path: Path) -> None:
 
 
 @pytest.mark.parametrize("rel", ["cli/run.py", "report/summary.py", "model/text.py",
-                                 "sweep/plots.py", "sweep/tune.py"])
+                                 "sweep/plots.py", "sweep/tune/search.py"])
 def test_editing_presentation_code_keeps_the_key(copy, rel):
     before = source_digest(copy, k1sim.__version__)
     edit(copy / rel)
