@@ -49,17 +49,29 @@ class ModelResult:
         import pandas as pd
         return pd.DataFrame([{c: r[c] for c in COLUMNS} for r in self.rows], columns=COLUMNS)
 
+    def groups(self, by: str = "kind") -> list[tuple]:
+        """(value of ``by``, seconds, share, layers) per ``kind`` or ``bound``, longest
+        first (plain Python: the text report needs no pandas)."""
+        seconds: dict = {}
+        counts: dict = {}
+        for r in self.rows:
+            seconds[r[by]] = seconds.get(r[by], 0.0) + r["seconds"]
+            counts[r[by]] = counts.get(r[by], 0) + 1
+        total = self.total_seconds or 1.0
+        order = sorted(seconds, key=lambda k: (-seconds[k], str(k)))
+        return [(k, seconds[k], seconds[k] / total, counts[k]) for k in order]
+
     def breakdown(self, by: str = "kind"):
         """Time per ``kind`` (op kind) or ``bound``, longest first: ms and share."""
         import pandas as pd
-        df = pd.DataFrame(self.rows)
-        out = df.groupby(by)["seconds"].agg(["sum", "count"]).sort_values("sum", ascending=False)
-        total = self.total_seconds or 1.0
-        return pd.DataFrame({"ms": out["sum"] * 1e3, "share": out["sum"] / total,
-                             "layers": out["count"]})
+        groups = self.groups(by)
+        return pd.DataFrame({"ms": [g[1] * 1e3 for g in groups],
+                             "share": [g[2] for g in groups],
+                             "layers": [g[3] for g in groups]},
+                            index=pd.Index([g[0] for g in groups], name=by))
 
     def dominant(self, by: str = "kind") -> str:
-        return str(self.breakdown(by).index[0])
+        return str(self.groups(by)[0][0])
 
     def to_dict(self) -> dict:
         return {"model": self.model, "arch": self.arch, "threads": self.threads,
@@ -68,8 +80,8 @@ class ModelResult:
                 "distinct_kernels": self.distinct_kernels, "simulations": self.simulations,
                 "unmapped": len(self.unmapped), "warnings": list(self.warnings),
                 "tuning": dict(self.tuning),
-                "by_kind": _shares(self.breakdown("kind")),
-                "by_bound": _shares(self.breakdown("bound")),
+                "by_kind": _shares(self.groups("kind")),
+                "by_bound": _shares(self.groups("bound")),
                 "layers": [{**{c: r[c] for c in COLUMNS}, "seconds": r["seconds"],
                             "engine": r["engine"], "threads_used": r["threads_used"]}
                            for r in self.rows]}
@@ -110,8 +122,9 @@ def _thread_order(t: str):
     return (0, int(t)) if t.isdigit() else (1, t)
 
 
-def _shares(df) -> dict:
-    return {str(k): {"ms": float(v["ms"]), "share": float(v["share"])} for k, v in df.iterrows()}
+def _shares(groups) -> dict:
+    return {str(k): {"ms": float(sec * 1e3), "share": float(share)}
+            for k, sec, share, _ in groups}
 
 
 __all__ = ["ModelResult", "COLUMNS"]
