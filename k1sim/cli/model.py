@@ -27,7 +27,8 @@ def add_parser(sub) -> None:
     p.add_argument("--dump-kernels", metavar="DIR", help="write each distinct kernel as .xsmt")
     p.add_argument("--no-layers", action="store_true", help="totals only, no per-layer table")
     p.add_argument("--cache-dir", metavar="DIR", help="cache root (default .k1sim-cache): "
-                   "layer rows in DIR/model, tuning rows in DIR/sweep")
+                   "layer rows in DIR/model, tuning rows in DIR/sweep, mapped layers in "
+                   "DIR/layers")
     p.add_argument("--no-cache", action="store_true", help="simulate everything afresh")
     p.add_argument("--no-tune", action="store_true", help="run the GEMMs with the default "
                    "64x64 blocks instead of tuning each shape on first use")

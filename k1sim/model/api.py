@@ -23,9 +23,9 @@ def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 
     (``k1sim.model.tuning``); False runs the documented default blocks.
     """
     from k1sim.model.sources import load_model
-    name, layers = load_model(source, batch)
-    archs, counts = _listed(arch), _listed(threads)
     runner = Runner(cache_dir, workers, scheduler, progress)
+    name, layers = load_model(source, batch, runner.root / "layers" if runner.root else None)
+    archs, counts = _listed(arch), _listed(threads)
     results = []
     dt = model_dtype(dtype)
     for a in archs:

@@ -49,12 +49,13 @@ def simulate_call(call, arch, threads: int) -> dict:
 
 class Runner:
     """Simulates kernel calls through the cache; ``simulated`` counts real simulations.
-    ``cache_dir`` is the cache root (model rows in ``model/``, tuning rows in ``sweep/``);
-    False disables the cache."""
+    ``cache_dir`` is the cache root (model rows in ``model/``, tuning rows in ``sweep/``,
+    mapped layers in ``layers/``); False disables the cache."""
 
     def __init__(self, cache_dir=None, workers: int | None = None, scheduler: str | None = None,
                  progress=None):
         root = None if cache_dir is False else Path(cache_dir or DEFAULT_CACHE_DIR)
+        self.root = root
         self.cache = RowCache(root / "model" if root else None)
         self.sweep_cache = root / "sweep" if root else None
         self.workers = workers

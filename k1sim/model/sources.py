@@ -17,8 +17,13 @@ from k1sim.model.decoder import PRESETS, decoder_graph, preset_spec
 
 
 def light_dir() -> Path:
-    import onnx
-    return Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+    """Where the onnx wheel keeps its light models, found without importing onnx."""
+    import importlib.util
+    spec = importlib.util.find_spec("onnx")
+    if spec is None or not spec.submodule_search_locations:
+        raise K1SimError('k1sim model reads ONNX graphs with the onnx package: pip install '
+                         '"k1sim[model]"')
+    return Path(spec.submodule_search_locations[0]) / "backend" / "test" / "data" / "light"
 
 
 def light_models() -> list[str]:
@@ -29,27 +34,57 @@ def preset_names() -> list[str]:
     return ["resnet50", *[m for m in light_models() if m != "resnet50"], *PRESETS]
 
 
-def load_model(source, batch: int = 1):
-    """(name, layers) of ``source``."""
-    from k1sim.model.onnx_map import layers_from_onnx
-    from k1sim.model.topology import layers_from_topology
+def load_model(source, batch: int = 1, cache_dir=None):
+    """(name, layers) of ``source``; ``cache_dir`` keeps the mapped layers
+    (``layer_cache``), so the next run reads them instead of the graph."""
+    from k1sim.model import layer_cache
     if batch < 1:
         raise K1SimError(f"batch must be a positive number of samples, got {batch}")
-    text = str(source)
+    name, kind, where = _resolve(str(source))
+    identity = repr(where).encode() if kind == "preset" else _read(where, kind)
+    key = layer_cache.layers_key(kind.encode() + b"\n" + identity, batch)
+    layers = layer_cache.get(cache_dir, key)
+    if layers is None:
+        layers = _map(kind, where, batch)
+        layer_cache.put(cache_dir, key, layers)
+    return name, layers
+
+
+def _resolve(text: str) -> tuple:
+    """(name, kind, what to map): a preset's spec, or a ``csv`` / ``onnx`` path."""
     spec = preset_spec(text, PRESETS)
     if spec is not None:
-        return text, layers_from_onnx(decoder_graph(dataclasses.replace(spec, batch=batch)))
+        return text, "preset", spec
     if text.lower().endswith(".csv"):
-        return Path(text).stem, layers_from_topology(text, batch)
+        return Path(text).stem, "csv", Path(text)
+    if text.lower().endswith(".onnx"):
+        return Path(text).stem, "onnx", Path(text)
     name = text[len("light_"):] if text.startswith("light_") else text
-    if not text.lower().endswith(".onnx"):
-        path = light_dir() / f"light_{name}.onnx"
-        if not path.is_file():
-            raise K1SimError(f"model {text!r}: not an .onnx or .csv path and not a preset; "
-                             f"presets: {', '.join(preset_names())}")
-    else:
-        path, name = Path(text), Path(text).stem
-    return name, layers_from_onnx(_with_batch(_load_onnx(path), batch))
+    path = light_dir() / f"light_{name}.onnx"
+    if not path.is_file():
+        raise K1SimError(f"model {text!r}: not an .onnx or .csv path and not a preset; "
+                         f"presets: {', '.join(preset_names())}")
+    return name, "onnx", path
+
+
+def _read(path: Path, kind: str) -> bytes:
+    what = "ONNX file" if kind == "onnx" else "topology CSV"
+    if not path.is_file():
+        raise K1SimError(f"{path}: no such {what}")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise K1SimError(f"{path}: cannot read the {what} ({e.strerror})") from None
+
+
+def _map(kind: str, where, batch: int) -> list:
+    from k1sim.model.onnx_map import layers_from_onnx
+    from k1sim.model.topology import layers_from_topology
+    if kind == "preset":
+        return layers_from_onnx(decoder_graph(dataclasses.replace(where, batch=batch)))
+    if kind == "csv":
+        return layers_from_topology(str(where), batch)
+    return layers_from_onnx(_with_batch(_load_onnx(where), batch))
 
 
 def _load_onnx(path: Path):

@@ -73,3 +73,24 @@ def test_bad_inputs_say_what_is_allowed(tmp_path):
         load_model(str(bad))
     with pytest.raises(K1SimError, match="no such ONNX file"):
         load_model(str(tmp_path / "none.onnx"))
+
+
+def test_mapped_layers_are_cached_and_an_edited_source_maps_afresh(tmp_path, monkeypatch):
+    import k1sim.model.sources as sources
+    topo = tmp_path / "net.csv"
+    topo.write_text("conv1, 230, 230, 7, 7, 3, 64, 2\nfc, 1, 1000, 2048\n")
+    name, layers = load_model(str(topo), cache_dir=tmp_path / "layers")
+    _, preset = load_model("qwen3-0.6b-decode:256", cache_dir=tmp_path / "layers")
+
+    def refuse(*args):
+        raise AssertionError("mapped again: the cache missed")
+    monkeypatch.setattr(sources, "_map", refuse)
+    assert load_model(str(topo), cache_dir=tmp_path / "layers") == (name, layers)
+    assert load_model("qwen3-0.6b-decode:256", cache_dir=tmp_path / "layers")[1] == preset
+    topo.write_text("conv1, 230, 230, 7, 7, 3, 32, 2\nfc, 1, 1000, 2048\n")
+    with pytest.raises(AssertionError, match="mapped again"):
+        load_model(str(topo), cache_dir=tmp_path / "layers")
+    with pytest.raises(AssertionError, match="mapped again"):
+        load_model(str(topo), batch=2, cache_dir=tmp_path / "layers")
+    with pytest.raises(AssertionError, match="mapped again"):
+        load_model("qwen3-0.6b-decode:512", cache_dir=tmp_path / "layers")
