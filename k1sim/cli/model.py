@@ -88,7 +88,7 @@ def _charts(runs, out: Path) -> None:
     from k1sim.model.charts import plot_kinds, plot_roofline
     out.mkdir(parents=True, exist_ok=True)
     for r in runs:
-        stem = f"{r.model}_{r.arch}_{r.threads}t_{r.dtype}"
+        stem = f"{r.model}_{r.arch}_{r.threads}t_{r.dtype}".replace(":", "-")   # PRESET:N
         plot_kinds(r, out / f"{stem}_kinds.png")
         plot_roofline(r, out / f"{stem}_roofline.png")
 
