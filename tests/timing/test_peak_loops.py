@@ -52,6 +52,7 @@ def test_an_ime_loop_on_register_operands_runs_at_the_ime_issue_rate(arch_id, st
     tile = arch.matrix.tiles["i8"]
     assert r.ops["ime", "i8"] == instructions * 2 * tile.m * tile.k * tile.n
     assert instructions / issue_rate / r.cycles >= 0.90      # >= 90% of the issue rate
+    assert r.pct_of_peak()["ime", "i8"] <= 100.0 + 1e-9       # never above it
     assert r.bytes_by_level["L1"] == 0 and r.bytes_by_level["DRAM"] == 0  # registers only
     rows = [x for x in r.op_stats if x["op"] == "xsmt.mmt4d"]
     assert all(x["bound"] == "ime" and x["wait"] == 0 for x in rows)  # none waits on another
