@@ -17,14 +17,11 @@ from __future__ import annotations
 from k1sim.errors import K1SimError
 from k1sim.ir.builder import Builder, i32, ptr
 from k1sim.ir.types import SCALARS
+from k1sim.library.mm import cdiv
 
 # What a GEMM of each model dtype reads, accumulates in and writes: int8 is
 # i8 x i8 -> i32, requantized to i8 by the epilogue; f16 accumulates in f32.
 ACCUMULATOR = {"i8": "i32", "f16": "f32", "f32": "f32"}
-
-
-def cdiv(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def pow2(n: int) -> int:

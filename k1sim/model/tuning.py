@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from k1sim.model.kernels import cdiv, gemm_config
+from k1sim.library.mm import next_pow2
 from k1sim.sweep.source import BuilderSource
 from k1sim.sweep.tune.mm import BLOCKS
-from k1sim.sweep.tune.prune import next_pow2
 
 GEMM_SOURCE = BuilderSource("k1sim.model.kernels:gemm")
 
