@@ -34,6 +34,7 @@ def fake_arch(arch_id="0xA03C", kind="ime", tiles=None, vlen_bits=256, dlen_bits
         dram=NS(bw_gb_per_s=10.66, latency_ns=120.0),
         outstanding_misses=8,
         legal_micro_tiles={"f32": [8, 32, 32], "f16": [8, 16, 16]},
+        register_file_bytes=32 * vlen_bits // 8,   # the real Arch's derived property
     )
 
 
