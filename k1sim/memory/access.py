@@ -22,7 +22,7 @@ from functools import lru_cache
 from itertools import product
 from math import prod
 
-from k1sim.memory.lines import Rect, bounds, flat, minus, size
+from k1sim.memory.lines import Rect, RectIndex, bounds, flat, minus, size
 
 SCOPES = ("global", "local", "fragment")
 
@@ -145,11 +145,15 @@ def _rows(start: int, run: int, pitch: int, rows: int, line: int) -> tuple[list[
 
 def _disjoint(rects: list[Rect]) -> list[Rect]:
     """The same lines with no line in two rects (dimensions whose rows interleave or
-    repeat, as overlapping windows of a sliding view do)."""
+    repeat, as overlapping windows of a sliding view do). Each rect loses the lines of
+    the earlier ones its bounds meet, found through an address index."""
     out: list[Rect] = []
+    index = RectIndex()
     for r in rects:
         pieces = [r]
-        for held in out:
-            pieces = [q for piece in pieces for q in minus(piece, held)]
-        out.extend(pieces)
+        for n in sorted(index.meeting(*bounds(r))):
+            pieces = [q for piece in pieces for q in minus(piece, out[n])]
+        for q in pieces:
+            index.add(len(out), q)
+            out.append(q)
     return out

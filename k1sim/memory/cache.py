@@ -5,7 +5,9 @@ time it was last used and how many of its lines are dirty. Entries never overlap
 access takes the lines it touches out of older entries (a hit for each line it finds)
 and holds them in entries of its own, so two overlapping windows of a tensor share the
 lines they share and a strided window finds exactly the lines it touches. The cost is
-per access and per entry of the same allocation, never per line.
+per access and per entry it meets, never per line: each allocation's entries are kept in
+an address index (``RectIndex``), so a transfer of many rows finds the few entries near
+each row.
 
 Replacement is least-recently-used over entries; an entry evicted in part loses whole
 rows from its front. A transfer with more lines than the cache streams through it: the
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 
-from k1sim.memory.lines import bounds, minus, overlap, size, split_front, split_lines
+from k1sim.memory.lines import RectIndex, bounds, minus, overlap, size, split_front, split_lines
 
 Victim = tuple   # (alloc, rect, dirty lines): lines leaving the cache that must be written
 
@@ -45,7 +47,7 @@ class LineCache:
         self.capacity = capacity_lines
         self.used = 0
         self._entries: dict[int, list] = {}        # id -> [alloc, rect, dirty, stamp]
-        self._by_alloc: dict[object, set] = {}
+        self._by_alloc: dict[object, RectIndex] = {}
         self._lru: list[tuple[int, int]] = []      # (stamp, id); stale pairs are skipped
         self._clock = 0
         self._ids = 0
@@ -56,8 +58,12 @@ class LineCache:
 
     def resident(self, alloc, rects) -> int:
         """Lines of ``rects`` the cache holds (a peek: counts and order unchanged)."""
-        entries = [self._entries[i][1] for i in self._by_alloc.get(alloc, ())]
-        return sum(overlap(x, e) for x in rects for e in entries if _meet(x, e))
+        index = self._by_alloc.get(alloc)
+        if index is None:
+            return 0
+        entries = self._entries
+        return sum(overlap(x, e) for x in rects for i in index.meeting(*bounds(x))
+                   if _meet(x, e := entries[i][1]))
 
     def access(self, alloc, rects, write: bool) -> tuple[int, list[Victim]]:
         """Touch ``rects`` of ``alloc``: (lines that hit, dirty victims). A write makes
@@ -95,21 +101,24 @@ class LineCache:
 
     def _take(self, alloc, rects, touched=None) -> tuple[int, int]:
         """Remove ``rects``' lines from the entries holding them: (lines removed, how
-        many of them were dirty); ``touched`` collects those entries' rects."""
-        ids = self._by_alloc.get(alloc)
-        if not ids:
+        many of them were dirty); ``touched`` collects those entries' rects. Entries are
+        cut oldest first (by id), each by the rects whose bounds meet it, in order."""
+        index = self._by_alloc.get(alloc)
+        if not index:
             return 0, 0
+        meets: dict[int, list] = {}                # entry id -> rects that may cut it
+        for x in rects:
+            for i in index.meeting(*bounds(x)):
+                meets.setdefault(i, []).append(x)
         removed = dirty = 0
         entries = self._entries
-        for i in list(ids):
+        for i in sorted(meets):
             alloc_, rect, e_dirty, stamp = entries[i]
-            for x in rects:
-                if _meet(x, rect):
-                    break
-            else:
+            near = meets[i]
+            if not any(_meet(x, rect) for x in near):
                 continue                           # shares no line with the access
             pieces = [rect]
-            for x in rects:
+            for x in near:
                 pieces = [q for piece in pieces for q in minus(piece, x)]
             left = sum(size(q) for q in pieces)
             if left == size(rect):
@@ -162,10 +171,10 @@ class LineCache:
         i = self._ids = self._ids + 1
         entries = self._entries
         entries[i] = [alloc, rect, dirty, stamp]
-        ids = self._by_alloc.get(alloc)
-        if ids is None:
-            ids = self._by_alloc[alloc] = set()
-        ids.add(i)
+        index = self._by_alloc.get(alloc)
+        if index is None:
+            index = self._by_alloc[alloc] = RectIndex(disjoint=True)
+        index.add(i, rect)
         lru = self._lru
         heapq.heappush(lru, (stamp, i))
         self.used += rect[2] * (rect[4] - rect[3])     # size(rect)
@@ -175,38 +184,47 @@ class LineCache:
 
     def _drop(self, i: int) -> None:
         alloc, rect, _, _ = self._entries.pop(i)
-        ids = self._by_alloc[alloc]
-        ids.discard(i)
-        if not ids:
+        index = self._by_alloc[alloc]
+        index.remove(i, rect)
+        if not index:
             del self._by_alloc[alloc]
         self.used -= size(rect)
 
 
 def _without(rects, held) -> list:
     """The lines of ``rects`` in none of ``held``, as rects."""
-    pieces = list(rects)
-    for h in held:
-        pieces = [q for piece in pieces for q in minus(piece, h)]
-    return pieces
+    index = RectIndex()
+    for n, h in enumerate(held):
+        index.add(n, h)
+    out = []
+    for x in rects:
+        pieces = [x]
+        for n in sorted(index.meeting(*bounds(x))):
+            pieces = [q for piece in pieces for q in minus(piece, held[n])]
+        out.extend(pieces)
+    return out
 
 
 def unique_victims(groups) -> list[list[Victim]]:
     """Each cache's victims without the lines an earlier cache's victims already hold: a
     line several caches hold dirty (their stores shared it; coherence is not modelled) is
     written once. A victim cut in part keeps its dirty count in proportion."""
-    seen: dict[object, list] = {}              # alloc -> rects kept so far
+    seen: dict[object, tuple[list, RectIndex]] = {}   # alloc -> rects kept so far, index
     out = []
     for victims in groups:
         kept = []
         for alloc, rect, dirty in victims:
             pieces = [rect]
-            for held in seen.get(alloc, ()):
-                if _meet(rect, held):
-                    pieces = [q for piece in pieces for q in minus(piece, held)]
+            held, index = seen.get(alloc, ((), None))
+            for n in sorted(index.meeting(*bounds(rect))) if index else ():
+                if _meet(rect, held[n]):
+                    pieces = [q for piece in pieces for q in minus(piece, held[n])]
             left = sum(size(q) for q in pieces)
             share = dirty * left // size(rect)
             kept.extend((alloc, q, share * size(q) // left) for q in pieces)
         for alloc, rect, _ in victims:
-            seen.setdefault(alloc, []).append(rect)
+            held, index = seen.setdefault(alloc, ([], RectIndex()))
+            index.add(len(held), rect)
+            held.append(rect)
         out.append([v for v in kept if v[2] > 0])
     return out

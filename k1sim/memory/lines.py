@@ -14,6 +14,8 @@ meet row by row.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+
 Rect = tuple   # (pitch, row0, rows, col0, col1); pitch 0 = flat run [col0, col1)
 
 
@@ -150,3 +152,56 @@ def split_lines(rects, k: int, keep_front: bool) -> list[Rect]:
                 out.append(rest)
         left -= n
     return out if keep_front else out[::-1]
+
+
+class RectIndex:
+    """Keys of rects by address, so a query finds the rects whose bounds meet a range
+    without scanning them all: the cost of a transfer of many rows grows with its rows,
+    not with the square of them.
+
+    Flat runs and pitched rects are kept apart, each sorted by first line. A query takes
+    the rects starting in ``[a - span, b)``, where ``span`` is the widest bounds of that
+    kind ever added, and keeps those ending after ``a``. With ``disjoint`` flat runs (a
+    cache's entries never share a line) a query instead takes the runs starting in
+    ``[a, b)`` and the one before, so one long run does not widen every query.
+    """
+
+    def __init__(self, disjoint: bool = False):
+        self._disjoint = disjoint
+        self._flat: list = []          # (first line, end line, key), sorted
+        self._pitched: list = []
+        self._span = [0, 0]            # widest bounds ever added: flat, pitched
+
+    def __len__(self) -> int:
+        return len(self._flat) + len(self._pitched)
+
+    def add(self, key, r: Rect) -> None:
+        a, b = bounds(r)
+        kind = 1 if r[0] else 0
+        insort((self._pitched if kind else self._flat), (a, b, key))
+        if b - a > self._span[kind]:
+            self._span[kind] = b - a
+
+    def remove(self, key, r: Rect) -> None:
+        a, b = bounds(r)
+        rows = self._pitched if r[0] else self._flat
+        del rows[bisect_left(rows, (a, b, key))]
+
+    def meeting(self, a: int, b: int) -> list:
+        """Keys whose bounds overlap lines ``[a, b)``, flat runs first."""
+        out = []
+        flat_rows = self._flat
+        if self._disjoint:
+            j = bisect_left(flat_rows, (a,))
+            if j and flat_rows[j - 1][1] > a:
+                out.append(flat_rows[j - 1][2])
+        else:
+            j = bisect_left(flat_rows, (a - self._span[0],))
+        for kind, rows in ((0, flat_rows), (1, self._pitched)):
+            if kind:
+                j = bisect_left(rows, (a - self._span[1],))
+            for i in range(j, bisect_left(rows, (b,))):
+                row = rows[i]
+                if row[1] > a:
+                    out.append(row[2])
+        return out

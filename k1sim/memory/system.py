@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from k1sim.memory.access import Access
 from k1sim.memory.cache import LineCache, unique_victims
-from k1sim.memory.lines import overlap
+from k1sim.memory.lines import RectIndex, bounds, overlap
 from k1sim.memory.lines import size as size_of
 from k1sim.memory.link import FairShareLink
 from k1sim.memory.prefetch import StreamPrefetcher
@@ -227,14 +227,18 @@ class MemorySystem:
     # A line still arriving from DRAM (another core's miss) is in L2 only once the fill
     # lands: a request for it waits for that fill instead of overtaking it.
     def _track(self, cluster, alloc, rects, done) -> None:
+        index = RectIndex()
+        for n, r in enumerate(rects):
+            index.add(n, r)
+        fill = (rects, index, done)
         fills = self._inflight.setdefault((cluster, alloc), [])
-        fills.append((rects, done))
-        done.callbacks.append(lambda _e: fills.remove((rects, done)))
+        fills.append(fill)
+        done.callbacks.append(lambda _e: fills.remove(fill))
 
     def _arriving(self, cluster, alloc, rects) -> list:
         fills = self._inflight.get((cluster, alloc), ())
-        return [done for held, done in fills
-                if any(overlap(x, h) for x in rects for h in held)]
+        return [done for held, index, done in fills
+                if any(overlap(x, held[n]) for x in rects for n in index.meeting(*bounds(x)))]
 
     def _write_back(self, core, victims, into=None) -> list:
         """Dirty lines leaving L1, written into the cluster's L2 (which may evict its

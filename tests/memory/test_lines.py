@@ -5,7 +5,8 @@ import random
 import pytest
 
 from k1sim.memory.access import Access
-from k1sim.memory.lines import flat, minus, overlap, size, split_lines, to_pitch
+from k1sim.memory.lines import (RectIndex, bounds, flat, minus, overlap, size, split_lines,
+                              to_pitch)
 
 LINE = 64
 
@@ -100,3 +101,36 @@ def test_bad_descriptors_are_refused():
         Access("A", "tcm", 1, 0, (4,), (1,))
     with pytest.raises(ValueError, match="differ in rank"):
         Access("A", "global", 1, 0, (4, 4), (1,))
+
+
+@pytest.mark.parametrize("disjoint", [False, True])
+def test_the_address_index_finds_exactly_the_rects_whose_bounds_meet_a_range(disjoint):
+    rng = random.Random(11)
+    for _ in range(200):
+        index, held = RectIndex(disjoint=disjoint), {}
+        for key in range(rng.randrange(1, 30)):
+            r = random_rect(rng)
+            if disjoint and not r[0]:
+                if any(lines_of(r) & lines_of(h) for h in held.values() if not h[0]):
+                    continue                   # a cache's flat entries never share a line
+            index.add(key, r)
+            held[key] = r
+        for key in rng.sample(sorted(held), len(held) // 3):
+            index.remove(key, held.pop(key))
+        assert len(index) == len(held)
+        for _ in range(10):
+            a = rng.randrange(0, 80)
+            b = a + rng.randrange(1, 30)
+            want = {k for k, r in held.items() if bounds(r)[0] < b and a < bounds(r)[1]}
+            got = index.meeting(a, b)
+            assert sorted(got) == sorted(want) and len(got) == len(set(got))
+
+
+def test_a_footprint_of_many_interleaved_rows_is_disjoint_and_complete():
+    # Rows 40 bytes long every 100 bytes (a pitch of no whole lines), then the same rows
+    # shifted by half a row: every touched line once, none twice.
+    fp = Access("t", "global", 1, 0, (2, 300, 40), (20, 100, 1)).footprint(LINE)
+    want = {(base + i * 100 + j) // LINE for base in (0, 20) for i in range(300)
+            for j in range(40)}
+    got = [line for r in fp.rects for line in lines_of(r)]
+    assert len(got) == len(set(got)) and set(got) == want and fp.lines == len(want)
