@@ -17,7 +17,10 @@ def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 
 
     ``arch`` and ``threads`` may be lists (or comma-separated text): the result is then a
     ``ModelComparison`` over every (arch, threads) pair; otherwise one ``ModelResult``.
-    ``threads`` None means all of the arch's cores. ``cache_dir=False`` disables the
+    ``threads`` None means all of the arch's cores. With several archs, a thread count
+    above an arch's cores is left out for that arch, and the comparison's ``notes`` say so
+    (``--arch 0xA03C,0xA064 --threads 1,2,4,8``: 1 to 4 on K1, 1 to 8 on K3); with one
+    arch it is an error. ``cache_dir=False`` disables the
     result cache; ``configs`` maps (m, n, k, dtype) to a GEMM block config. ``tune``
     (the default) tunes every GEMM shape without one on each arch, on first use
     (``k1sim.model.tuning``); False runs the documented default blocks.
@@ -26,19 +29,19 @@ def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 
     runner = Runner(cache_dir, workers, scheduler, progress)
     name, layers = load_model(source, batch, runner.root / "layers" if runner.root else None)
     archs, counts = _listed(arch), _listed(threads)
-    results = []
+    results, notes = [], []
     dt = model_dtype(dtype)
     for a in archs:
         loaded = load_arch(a)
+        fits = _thread_counts(counts, loaded, len(archs) > 1, notes)
         chosen, tuning = _configs(layers, str(a), loaded, dt, runner, configs or {}, tune)
-        for t in counts or [loaded.cores]:
-            results.append(run_layers(name, layers, loaded, _threads(t, loaded), dtype,
-                                      runner, chosen, tuning))
+        for t in fits:
+            results.append(run_layers(name, layers, loaded, t, dtype, runner, chosen, tuning))
             tuning = {**tuning, "simulated": 0}      # later thread counts reuse the tuning
     if len(results) == 1:
         return results[0]
     from k1sim.model.compare import ModelComparison
-    return ModelComparison(results)
+    return ModelComparison(results, notes)
 
 
 def _configs(layers, arch_name: str, arch, dtype: str, runner: Runner, given: dict,
@@ -66,15 +69,26 @@ def _listed(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _threads(value, arch) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        raise K1SimError(f"threads must be a positive integer, got {value!r}") from None
-    if not 1 <= n <= arch.cores:
-        raise K1SimError(f"threads = {n}: {arch.arch_id} has {arch.cores} cores (1 to "
-                         f"{arch.cores})")
-    return n
+def _thread_counts(counts: list, arch, several_archs: bool, notes: list) -> list[int]:
+    """The thread counts to run on ``arch`` (all its cores when none are given). Beside
+    other archs, counts above its cores are left out and ``notes`` says which."""
+    out, over = [], []
+    for value in counts:
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            raise K1SimError(f"threads must be a positive integer, got {value!r}") from None
+        if n < 1 or (n > arch.cores and not several_archs):
+            raise K1SimError(f"threads = {n}: {arch.arch_id} has {arch.cores} cores (1 to "
+                             f"{arch.cores})")
+        (over if n > arch.cores else out).append(n)
+    if over and not out:
+        raise K1SimError(f"threads {','.join(map(str, over))}: {arch.arch_id} has "
+                         f"{arch.cores} cores; give at least one count from 1 to {arch.cores}")
+    if over:
+        notes.append(f"{arch.arch_id} has {arch.cores} cores: threads "
+                     f"{','.join(map(str, over))} left out on it")
+    return out or [arch.cores]
 
 
 def run_layers(name, layers, arch, threads: int, dtype: str, runner: Runner,

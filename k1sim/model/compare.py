@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
 class ModelComparison:
+    """``results``: one ModelResult per (arch, threads); ``notes``: thread counts left out
+    on an arch with fewer cores."""
+
     results: list
+    notes: list = field(default_factory=list)
 
     @property
     def table(self):
@@ -30,7 +34,7 @@ class ModelComparison:
         return sum(r.simulations for r in self.results)
 
     def to_dict(self) -> dict:
-        return {"runs": [r.to_dict() for r in self.results]}
+        return {"runs": [r.to_dict() for r in self.results], "notes": list(self.notes)}
 
 
 __all__ = ["ModelComparison"]

@@ -57,8 +57,9 @@ def comparison(comp) -> str:
     rows = [[r.arch, str(r.threads), r.dtype, f"{r.total_ms:.3f}", f"{r.cycles:,}",
              f"{r.speedup:.2f}x", r.top_kind, r.top_bound, str(r.distinct_kernels)]
             for r in df.itertuples()]
-    return "\n".join(_table(["arch", "threads", "dtype", "ms", "cycles", "speedup", "top kind",
-                             "top bound", "kernels"], rows, {1, 3, 4, 5, 8}))
+    lines = _table(["arch", "threads", "dtype", "ms", "cycles", "speedup", "top kind",
+                    "top bound", "kernels"], rows, {1, 3, 4, 5, 8})
+    return "\n".join(lines + [f"note: {n}" for n in comp.notes])
 
 
 __all__ = ["summary", "comparison", "layer_lines", "breakdown_lines"]

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from k1sim.cli import main
+from k1sim.errors import K1SimError
 from k1sim.model import ModelComparison, model
 from k1sim.model.decoder import PRESETS
 
@@ -115,3 +116,19 @@ def test_trace_has_one_slice_per_layer_on_each_thread_that_ran_it(cnn, tmp_path)
     assert len(starts) == len(ran)            # layers back to back, one start each
     last = max(slices, key=lambda e: e["ts"] + e["dur"])
     assert last["ts"] + last["dur"] == pytest.approx(r.total_seconds * 1e6)
+
+
+def test_several_archs_leave_out_thread_counts_above_an_archs_cores(cnn, tmp_path, capsys):
+    assert main(["model", cnn, "--arch", "0xA03C,0xA064", "--threads", "1,8", "--no-layers",
+                 "--cache-dir", str(tmp_path), "--workers", "1", "--json",
+                 str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert "note: 0xA03C has 4 cores: threads 8 left out on it" in out
+    runs = json.loads((tmp_path / "m.json").read_text())
+    assert [(r["arch"], r["threads"]) for r in runs["runs"]] == [
+        ("0xA03C", 1), ("0xA064", 1), ("0xA064", 8)]
+    assert runs["notes"] == ["0xA03C has 4 cores: threads 8 left out on it"]
+    with pytest.raises(K1SimError, match="0xA03C has 4 cores"):
+        model(cnn, "0xA03C", "1,8", "f16", cache_dir=tmp_path, workers=1)
+    with pytest.raises(K1SimError, match="give at least one count from 1 to 4"):
+        model(cnn, "0xA03C,0xA064", "8", "f16", cache_dir=tmp_path, workers=1)
