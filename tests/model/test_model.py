@@ -100,6 +100,9 @@ def test_decoder_prefill_of_512_tokens_is_compute_bound_on_k3_and_decode_memory_
     assert decode.dominant("bound") in ("DRAM", "L2")
     assert decode.breakdown("bound").loc[decode.dominant("bound"), "share"] > 0.5
     assert all(row["bound"] == "DRAM" for row in decode.rows if row["kind"] == "gemm")
+    for result, bound in ((prefill, "compute"), (decode, decode.dominant("bound"))):
+        lines = result.summary().split("\n")     # the printed bound breakdown, longest first
+        assert lines[lines.index("by bound") + 2].split()[0] == bound
 
 
 def test_int8_on_an_arch_without_int8_matrix_unit_says_so(cnn, tmp_path):
