@@ -6,6 +6,7 @@ It imports no report code: ``k1sim.report`` reads a RunResult (``summary(result)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,8 @@ class RunResult:
     ``hidden_cycles``);
     ``op_stats`` per-op rows keyed by source location (``cycles`` each op added to its
     thread's time, ``wait`` it spent waiting for operands, ``bound``);
-    ``trace`` one (thread, unit, op, location, start, end) per executed op.
+    ``trace`` one (thread, unit, op, location, start, end) per executed op (a sequence
+    that makes each ``TraceEvent`` as it is read, ``k1sim.cores.stats.TraceEvents``).
     ``arch_config`` is the ``Arch`` itself (``used_arch()``).
     ``op_counts`` counts executed ops by name (an ``scf.for`` counts once
     however many iterations it runs; the ops in its body count each time).
@@ -69,7 +71,7 @@ class RunResult:
     caches: dict[str, object] = field(default_factory=dict)
     flush_cycles: float = 0.0
     op_stats: list[dict] = field(default_factory=list)
-    trace: list[TraceEvent] = field(default_factory=list)
+    trace: Sequence[TraceEvent] = field(default_factory=list)
     # The Arch itself, so reports of a what-if YAML that keeps a shipped id use its values.
     arch_config: Arch | None = field(default=None, repr=False, compare=False)
 

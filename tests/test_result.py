@@ -35,3 +35,22 @@ def test_fields_are_annotated_with_their_types():
     assert hints["ops"] == "dict[EngineDtype, int]"
     assert hints["peak_ops_per_s"] == "dict[EngineDtype, float]"
     assert all(h not in ("dict", "list") for h in hints.values())
+
+
+def test_the_trace_reads_like_the_list_of_its_events():
+    """The trace makes each TraceEvent as it is read (most runs never read it): it still
+    indexes, slices, iterates, compares and pickles as the list of those events."""
+    import pickle
+
+    from k1sim.cores.stats import TraceEvent
+
+    r = Simulator("0xA03C").execute("kernels/gemm_i8.xsmt", timing_only=True)
+    events = list(r.trace)
+    assert len(events) == len(r.trace) > 2
+    assert all(type(e) is TraceEvent for e in events)
+    assert r.trace[0] == events[0] and r.trace[-1] == events[-1] and r.trace[1:3] == events[1:3]
+    assert r.trace[0].args == events[0].args and "bound" in events[0].args
+    assert r.trace == events and r.trace != events[:-1]
+    again = pickle.loads(pickle.dumps(r.trace))
+    assert type(again) is list and again == events
+    assert [e.args for e in again] == [e.args for e in events]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 
 from k1sim.cores.core import InOrderCore
-from k1sim.cores.stats import OpStats, TraceEvent, where
+from k1sim.cores.stats import OpStats, TraceEvents, where
 from k1sim.cores.units import timed
 from k1sim.cores.window import WindowedCore
 from k1sim.cost import Uses, decompose
@@ -45,7 +45,7 @@ class ArchTiming:
         self.op_stats: dict[int, OpStats] = {}
         # The first op events, as rows of plain values (a row holds no object, so the
         # garbage collector stops tracking it and a long trace costs no collection time);
-        # ``results`` makes them TraceEvents. Memory bounded in grid size.
+        # ``results`` hands them on as TraceEvents. Memory bounded in grid size.
         self.trace: TraceLog = TraceLog()
         self._traced: list[_Plan] = []          # the plans op rows name by index
         self.wait_cycles = Counter()
@@ -259,20 +259,7 @@ class ArchTiming:
                                       "rates": list(link.rates)}
                           for link in self.memory.links},
                 "overlap": self._overlap(), "op_stats": rows,
-                "trace": [self._event(row) for row in self.trace]}
-
-    def _event(self, row: tuple) -> TraceEvent:
-        """A trace row as the TraceEvent RunResult shows."""
-        if row[1] is None:                      # a barrier wait
-            thread, _, start, end, name, at = row
-            return TraceEvent((thread, "sync", name, at, start, end), {})
-        thread, index, start, shown, bound, moved = row
-        plan = self._traced[index]
-        work, stats = plan.work, plan.stats
-        return TraceEvent((thread, work.unit, stats.op, stats.where, start, shown),
-                          {"engine": work.engine, "bound": bound, "bytes": moved,
-                           "reg_bytes": plan.timed.reg_bytes, "ops": work.ops,
-                           "shapes": stats.shapes})
+                "trace": TraceEvents(list(self.trace), self._traced)}
 
     def trace_warnings(self) -> list[str]:
         """What a run says when its timeline keeps only the first events."""
