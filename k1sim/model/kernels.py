@@ -4,9 +4,9 @@
 ``kernels/mm_split_k.xsmt``: a packed accumulator carried by ``scf.for``, the 2-operand
 mmt4d added to it, which the cost model fuses into an in-place accumulation) and an
 epilogue on the unpacked block: requantize (int8), bias, Relu/Clip. ``im2col`` is the
-copy FlagGems' SpacemiT ``conv2d`` makes before its GEMM: one program per output row and
-kernel tap, copying the ``[OW, C]`` window of the padded NHWC input into the im2col
-matrix, so its traffic is costed as loads and stores.
+copy FlagGems' SpacemiT ``conv2d`` makes before its GEMM: one program per output row,
+copying for each kernel tap the ``[OW, C]`` window of the padded NHWC input into the
+im2col matrix, so its traffic is costed as loads and stores.
 
 Every builder here returns a ``Builder`` whose module prints as ``.xsmt`` and runs with
 ``k1sim run`` on its own (``k1sim model --dump-kernels DIR`` writes them).
@@ -118,31 +118,35 @@ def im2col(rows: int, ow: int, c: int, kh: int, kw: int, stride: int, h_pad: int
     """The im2col matrix ``[rows * ow, kh * kw * c]`` of a padded NHWC input
     ``[batch * h_pad, w_pad * c]`` (``rows`` = batch x OH output rows of ``oh`` each).
 
-    Program (r, t) copies output row r's window at tap t = (i, j): input row
-    ``n * h_pad + oh_r * stride + i``, columns ``(ow * stride + j) * c``, one ``[OW, C]``
-    block read at a row stride of ``stride * c`` and written as columns
-    ``t * c .. t * c + c`` of the OW im2col rows.
+    Program r builds output row r's OW im2col rows whole: for each tap t = (i, j) it
+    reads input row ``n * h_pad + oh_r * stride + i`` from column ``j * c``, an
+    ``[OW, C]`` block at a row stride of ``stride * c``, and writes it as columns
+    ``t * c .. t * c + c`` of those rows. One program owns each output line, as in
+    FlagGems' kernel (whose programs write runs of BLOCK_M contiguous elements): a grid
+    over (row, tap) would have several cores write a few bytes of the same lines.
     """
     el = SCALARS[dtype]
     kdim = kh * kw * c
     bo, bc = pow2(ow), pow2(c)
     batch = rows // oh
-    b = Builder(arch=arch, num_threads=threads, grid=(rows, kh * kw))
+    b = Builder(arch=arch, num_threads=threads, grid=(rows,))
     with b.kernel("im2col") as kb:
         x = kb.arg("x", ptr(el), shape=(batch * h_pad, w_pad * c), init="randn")
         out = kb.arg("cols", ptr(el), shape=(rows * ow, kdim))
-        r, t = kb.program_id(0), kb.program_id(1)
+        r = kb.program_id(0)
         n, o = kb.div(r, oh), kb.rem(r, oh)
-        i, j = kb.div(t, kw), kb.rem(t, kw)
-        in_row = kb.add(kb.mul(n, h_pad), kb.add(kb.mul(o, stride), i))
-        start = kb.add(kb.mul(in_row, w_pad * c), kb.mul(j, c))
-        src = kb.make_block_ptr(kb.addptr(x, start), [ow, c], [stride * c, 1], [0, 0],
-                                (bo, bc), (1, 0))
-        block = kb.load(src, boundary_check=(0, 1))
-        dst = kb.make_block_ptr(kb.addptr(out, kb.add(kb.mul(kb.mul(r, ow), kdim),
-                                                      kb.mul(t, c))),
-                                [ow, c], [kdim, 1], [0, 0], (bo, bc), (1, 0))
-        kb.store(dst, block, boundary_check=(0, 1))
+        top = kb.add(kb.mul(n, h_pad), kb.mul(o, stride))
+        out_row = kb.addptr(out, kb.mul(kb.mul(r, ow), kdim))
+        with kb.range(0, kh * kw) as taps:
+            t = taps.iv
+            i, j = kb.div(t, kw), kb.rem(t, kw)
+            start = kb.add(kb.mul(kb.add(top, i), w_pad * c), kb.mul(j, c))
+            src = kb.make_block_ptr(kb.addptr(x, start), [ow, c], [stride * c, 1], [0, 0],
+                                    (bo, bc), (1, 0))
+            block = kb.load(src, boundary_check=(0, 1))
+            dst = kb.make_block_ptr(kb.addptr(out_row, kb.mul(t, c)), [ow, c], [kdim, 1],
+                                    [0, 0], (bo, bc), (1, 0))
+            kb.store(dst, block, boundary_check=(0, 1))
     return b
 
 

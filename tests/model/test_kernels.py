@@ -41,6 +41,18 @@ def test_im2col_copies_every_tap_window():
     np.testing.assert_array_equal(o["cols"].reshape(want.shape), want)
 
 
+def test_im2col_reads_each_output_line_for_ownership_at_most_once():
+    # A 3-channel stem's im2col writes 3 bytes of a 147-byte row per tap: partial lines.
+    # Each program owns its output rows, so a line is fetched for ownership once by the
+    # core that builds it, not once per tap by every core that writes a piece of it.
+    rows, ow, kh, c = 8, 16, 7, 3
+    result = Simulator().execute(im2col(rows, ow, c, kh, kh, 2, 2 * rows + 5, 2 * ow + 5,
+                                        rows, dtype="i8", arch="0xA03C", threads=4),
+                                 timing_only=True)
+    out_lines = -(-rows * ow * kh * kh * c // 64) + rows      # + a straddled line per row
+    assert 0 < result.caches["rfo_bytes"] <= out_lines * 64
+
+
 def test_elementwise_ops():
     o = run(elementwise("add_relu", 3000, "f32", A, 2))
     np.testing.assert_allclose(o["y"].ravel()[:3000],
