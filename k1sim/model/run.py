@@ -1,10 +1,12 @@
 """Simulate a model's distinct kernel calls once each, timing-only, and cost its layers.
 
 Each distinct ``(KernelCall, arch, threads)`` is one simulation. Its numbers are a row of
-the sweep's content-hash cache (``k1sim.sweep.cache``: the key hashes the kernel's
-``.xsmt`` text, the arch's values, the thread count, k1sim's version and the code that
-computes a row), so identical layers, and later runs, reuse it. Misses run through the sweep's executors: a local
-process pool by default, Dask when a scheduler address is given.
+the sweep's content-hash cache (``k1sim.sweep.cache``: the key hashes the call (kernel
+family, sizes, config, dtype), the arch's values, the thread count, k1sim's version and
+the code that computes a row, which includes the model's kernel builders), so identical
+layers, and later runs, reuse it. The key is found without building the program: a warm
+run builds no kernel. Misses run through the sweep's executors: a local process pool by
+default, Dask when a scheduler address is given.
 """
 
 from __future__ import annotations
@@ -22,10 +24,17 @@ from k1sim.sweep.executors import make_executor
 DEFAULT_CACHE_DIR = DEFAULT_DIR.parent
 
 
-def call_key(module_text: str, arch, threads: int) -> str:
-    digest = hashlib.sha256(module_text.encode()).hexdigest()
-    arch_values = hashlib.sha256(arch.model_dump_json().encode()).hexdigest()
-    return point_key(digest, {"threads": threads, "arch_values": arch_values})
+def arch_values(arch) -> str:
+    """The hash of every value of ``arch`` (a what-if arch differs from its file)."""
+    return hashlib.sha256(arch.model_dump_json().encode()).hexdigest()
+
+
+def call_key(call, values: str, threads: int) -> str:
+    """The cache key of ``call`` on the arch whose ``arch_values`` are ``values``. The
+    program a call builds is decided by the call and the builders' source, which
+    ``k1sim_digest`` hashes (``sweep.cache.ROW_MAKERS``), so nothing is built here."""
+    return point_key(f"model:{call.kernel}", {"params": call.params, "dtype": call.dtype,
+                                              "threads": threads, "arch_values": values})
 
 
 def simulate_call(call, arch, threads: int) -> dict:
@@ -66,8 +75,9 @@ class Runner:
     def run(self, calls: list, arch, threads: int) -> dict:
         """``{call: numbers}`` for every distinct call."""
         out, todo = {}, {}
+        values = arch_values(arch)
         for call in dict.fromkeys(calls):
-            key = call_key(call.build(arch.arch_id, threads).module.to_text(), arch, threads)
+            key = call_key(call, values, threads)
             hit = self.cache.get(key)
             if hit is not None:
                 out[call] = hit
@@ -113,4 +123,5 @@ def fallback_cost(layer, arch, dtype: str, threads: int) -> dict:
             "bound": "DRAM" if t_mem >= t_ops else "compute", "dram_bytes": moved}
 
 
-__all__ = ["Runner", "simulate_call", "fallback_cost", "call_key", "DEFAULT_CACHE_DIR"]
+__all__ = ["Runner", "simulate_call", "fallback_cost", "call_key", "arch_values",
+           "DEFAULT_CACHE_DIR"]

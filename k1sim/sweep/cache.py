@@ -26,11 +26,13 @@ DEFAULT_DIR = Path(".k1sim-cache") / "sweep"
 
 
 #: Source paths (under ``k1sim/``, prefixes) that never change a row's numbers: they
-#: print, plot, export or schedule rows, or map a model to kernels (the model's key hashes
-#: each kernel's own text). ``ROW_MAKERS`` are the exceptions inside them.
+#: print, plot, export or schedule rows, or map a model to layers. ``ROW_MAKERS`` are the
+#: exceptions inside them: a model row's key names its kernel call, not the program, so
+#: the builders that turn a call into a program (``model/kernels*``, ``model/layers.py``)
+#: are hashed.
 PRESENTATION = ("cli/", "report/", "model/", "sweep/plots.py", "sweep/tune/",
                 "sweep/executors.py", "sweep/batch.py", "sweep/run.py")
-ROW_MAKERS = ("report/bound.py", "model/run.py")
+ROW_MAKERS = ("report/bound.py", "model/run.py", "model/kernels", "model/layers.py")
 CACHE_ENV = "K1SIM_CACHE"
 
 

@@ -26,6 +26,18 @@ def test_identical_layers_are_simulated_once_and_reused(cnn, tmp_path):
     assert not r.unmapped and r.total_seconds == pytest.approx(sum(x["seconds"] for x in r.rows))
 
 
+def test_a_warm_run_builds_no_kernel(cnn, tmp_path, monkeypatch):
+    """The cache key names the kernel call, so a warm run finds every row without building
+    (or printing) a program."""
+    from k1sim.model.layers import KernelCall
+    cold = model(cnn, "0xA03C", 4, "int8", cache_dir=tmp_path, workers=1)
+    built = []
+    monkeypatch.setattr(KernelCall, "build", lambda self, *a: built.append(self))
+    warm = model(cnn, "0xA03C", 4, "int8", cache_dir=tmp_path, workers=1)
+    assert built == [] and warm.simulations == 0
+    assert [x["cycles"] for x in warm.rows] == [x["cycles"] for x in cold.rows]
+
+
 def test_latency_never_grows_with_threads(cnn, tmp_path):
     comp = model(cnn, "0xA064", "1,2,4,8", "f16", cache_dir=tmp_path, workers=1)
     assert isinstance(comp, ModelComparison)

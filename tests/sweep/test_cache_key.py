@@ -37,7 +37,8 @@ def test_editing_presentation_code_keeps_the_key(copy, rel):
 
 @pytest.mark.parametrize("rel", ["cores/timing.py", "memory/__init__.py", "simulator.py",
                                  "report/bound.py", "model/run.py", "sweep/point.py",
-                                 "ir/builder.py"])
+                                 "ir/builder.py", "model/kernels.py",
+                                 "model/kernels_vector.py", "model/layers.py"])
 def test_editing_code_that_computes_a_row_changes_the_key(copy, rel):
     before = source_digest(copy, k1sim.__version__)
     edit(copy / rel)
