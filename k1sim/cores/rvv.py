@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from math import ceil
 
-from k1sim.cost.blocking import plan
+from k1sim.cost.blocking import chain_gap, plan
 
 
-def mmt4d_reg_bytes(shape, arch) -> int:
-    """L1 <-> register bytes of an mmt4d running as RVV FMAs."""
+def mmt4d_cost(shape, arch) -> tuple[int, int, int]:
+    """(L1 <-> register bytes, vector FMA instructions, instructions between two in-place
+    accumulates into one accumulator vector) of an mmt4d running as RVV FMAs."""
     vlen_bytes = arch.rvv.vlen_bits // 8
     lanes = max(int(vlen_bytes / shape.in_bytes), 1)
-    rows, cols = shape.M1 * shape.m0, ceil(shape.N1 * shape.n0 / lanes)
-    p = plan(rows, cols, shape.K1 * shape.k0, shape.in_bytes, lanes * shape.in_bytes,
-             lanes * shape.out_bytes, 32 * vlen_bytes, shape.accumulates)
-    return p.l1_bytes
+    rows, cols, k = shape.M1 * shape.m0, ceil(shape.N1 * shape.n0 / lanes), shape.K1 * shape.k0
+    p = plan(rows, cols, k, shape.in_bytes, lanes * shape.in_bytes, lanes * shape.out_bytes,
+             arch.register_file_bytes, shape.accumulates)
+    return p.l1_bytes, rows * cols * k, chain_gap(p, rows, cols, k)

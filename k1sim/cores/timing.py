@@ -20,6 +20,7 @@ from k1sim.cores.units import timed
 from k1sim.cores.window import WindowedCore
 from k1sim.cost import Uses, decompose
 from k1sim.cores.transfers import describe, level_served, store_level
+from k1sim.cost.fusion import mmt4d_accumulator
 from k1sim.cost.uses import SYNC_OPS, enclosing_op
 from k1sim.cost.work import ABSORBED_LOAD, EngineDtype
 from k1sim.memory import MemorySystem, TraceLog
@@ -57,12 +58,16 @@ class ArchTiming:
         self._plans: dict = {}                   # op -> _Plan
         self._forwards: dict[int, list] = {}     # id(scf.yield) -> [(target, source)]
         self.in_flight = [[] for _ in range(num_threads)]   # per thread: loads not yet landed
+        # per thread: accumulator -> (when the last in-place accumulate into its registers
+        # is ready, when the next one may issue)
+        self._accumulated = [{} for _ in range(num_threads)]
         self.flush_cycles = 0.0
 
     def issue(self, ctx, op, args):
         plan = self._plans.get(op)
         if plan is None:
-            plan = self._plans[op] = _Plan(op, decompose(op, self.arch, self.uses), self.arch)
+            plan = self._plans[op] = _Plan(op, decompose(op, self.arch, self.uses), self.arch,
+                                           self.uses)
         if plan.warning:
             ctx.warn(op, plan.warning)
         core = self.cores[ctx.thread]
@@ -84,7 +89,12 @@ class ArchTiming:
                 if not event.processed:
                     yield event
             deps, producer, _ = core.operands(op.operands)
+        acc = plan.accumulator
+        if acc is not None:
+            deps, producer = yield from self._accumulator(core, acc, deps, producer)
         start, wait = core.issue(t, deps)
+        if acc is not None:
+            self._accumulated[ctx.thread][acc] = (start + t.busy + t.fill, start + t.again)
         if plan.work.transfers:
             yield from self._memory(ctx, op, args, plan, start, wait, producer)
             return
@@ -95,6 +105,28 @@ class ArchTiming:
             ready[r] = end
             made_by[r] = "latency"
         self._record(ctx.thread, plan, (start, start + t.busy, end), wait, producer, None, 0)
+
+    def _accumulator(self, core, acc, deps: float, producer):
+        """(when an mmt4d accumulating in place into ``acc``'s registers may issue, what
+        bound it) (``yield from``): after its operands (``deps``) and after the accumulator.
+        That is the previous in-place accumulate into the same registers, which it may
+        follow by ``Timed.again``, while the accumulator still holds what that one wrote;
+        else the accumulator's own value (its initial value, waited for if a load is still
+        bringing it)."""
+        ready = core.ready.get(acc)
+        if ready is not None and ready.__class__ is not float:
+            if not ready.processed:
+                yield ready
+            ready = core.ready.get(acc)
+            if ready.__class__ is not float:
+                ready = None
+        made_by = core.producer.get(acc)
+        last = self._accumulated[core.index].get(acc)
+        if last is not None and (ready is None or last[0] >= ready):
+            ready, made_by = last[1], "latency"
+        if ready is not None and ready > deps:
+            return ready, made_by
+        return deps, producer
 
     def _started(self, core) -> None:
         """A transfer leaves the thread now (request issued)."""
@@ -293,9 +325,9 @@ class _Plan:
     it does to the scoreboard before it issues, and where its statistics go."""
 
     __slots__ = ("op", "work", "timed", "warning", "enters", "absorbs", "control",
-                 "op_counts", "stats", "index")
+                 "op_counts", "stats", "index", "accumulator")
 
-    def __init__(self, op, work, arch):
+    def __init__(self, op, work, arch, uses):
         self.op = op
         self.work = work
         self.warning = work.warning
@@ -309,6 +341,9 @@ class _Plan:
         self.op_counts = tuple((EngineDtype(work.engine, d), n) for d, n in work.ops.items())
         self.stats = None
         self.index = None      # its place in ArchTiming._traced, once the trace holds it
+        # the loop-carried value an mmt4d accumulates into in place: it reads its registers
+        self.accumulator = (mmt4d_accumulator(op, uses)
+                            if work.matrix is not None and work.matrix.accumulates else None)
 
 
 def _shown_name(op, work) -> str:

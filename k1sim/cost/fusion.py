@@ -88,6 +88,13 @@ def accumulated_mmt4d(add, uses: Uses | None):
     """An mmt4d the ``addf``/``addi`` accumulates in place, or None: the add is part of a
     chain of adds (``acc + p0 + p1`` in any association) whose leaves are one loop-carried
     accumulator and single-use results of 2-operand mmt4d."""
+    chain = _accumulation(add, uses)
+    return defining_op(chain[1][0]) if chain is not None else None
+
+
+def _accumulation(add, uses: Uses | None) -> tuple | None:
+    """(the loop-carried accumulator, the mmt4d results) of the chain of adds ``add`` is
+    in, or None when it is not an in-place accumulation."""
     if uses is None or add.name not in ACC_ADDS or len(add.operands) != 2:
         return None
     leaves = _chain_leaves(_chain_root(add, uses), uses)
@@ -95,7 +102,7 @@ def accumulated_mmt4d(add, uses: Uses | None):
     parts = [v for v in leaves if not is_loop_carried(v)]
     if len(carried) != 1 or not parts or not all(_accumulable(v, uses) for v in parts):
         return None
-    return defining_op(parts[0])
+    return carried[0], parts
 
 
 def _accumulable(value, uses: Uses) -> bool:
@@ -132,10 +139,17 @@ def _chain_leaves(add, uses: Uses) -> list:
     return leaves
 
 
+def mmt4d_accumulator(mm, uses: Uses | None):
+    """The loop-carried value an mmt4d accumulates into in place (its only user is an add
+    of such a chain), or None. Every mmt4d of one chain accumulates into the same
+    registers, one after another in program order."""
+    if uses is None or len(mm.operands) != 2:
+        return None
+    user = uses.only_user(mm.results[0])
+    chain = _accumulation(user, uses) if user is not None else None
+    return chain[0] if chain is not None else None
+
+
 def mmt4d_accumulates(mm, uses: Uses | None) -> bool:
     """Whether an mmt4d's only user is an add fused into a chain it accumulates into."""
-    if uses is None or len(mm.operands) != 2:
-        return False
-    user = uses.only_user(mm.results[0])
-    return (user is not None and user.name in ACC_ADDS
-            and accumulated_mmt4d(user, uses) is not None)
+    return mmt4d_accumulator(mm, uses) is not None

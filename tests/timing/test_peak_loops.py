@@ -16,25 +16,28 @@ from k1sim.ir.builder import Builder, f16, f32, i8, i32
 IME_I8 = [a for a in ARCH_IDS
           if load_arch(a).matrix.kind == "ime" and "i8" in load_arch(a).matrix.tiles]
 TRIPS = 64
-# (M1, N1, K1) micro-tile steps of one mmt4d and mmt4d per trip, 32 IME instructions per
-# trip either way: the issue's [2,4,4,8] x [2,4,4,8] pair, and one tile per mmt4d.
+# (M1, N1, K1) micro-tile steps of one mmt4d and independent accumulators per trip (one
+# mmt4d each), 32 IME instructions per trip either way: the issue's [2,4,4,8] x [2,4,4,8]
+# step, and one tile per mmt4d. cpufp's multiply-accumulates are independent: each
+# accumulator's next accumulate comes a whole trip later, so none waits for the latency
+# (``test_chains.py`` shows what one accumulator costs).
 SHAPES = [((2, 2, 4), 2), ((1, 1, 1), 16)]
 
 
-def ime_loop(arch_id, steps, per_trip, threads=1) -> Builder:
-    """``acc += mmt4d(a, b)`` ``per_trip`` times a trip on constant i8 operands whose micro
-    tile is one IME tile (m0 x k0 x n0 = the arch's i8 tile); each thread runs the loop."""
+def ime_loop(arch_id, steps, accumulators, threads=1) -> Builder:
+    """``acc_j += mmt4d(a, b)`` for ``accumulators`` independent accumulators a trip, on
+    constant i8 operands whose micro tile is one IME tile (m0 x k0 x n0 = the arch's i8
+    tile); each thread runs the loop."""
     tile = load_arch(arch_id).matrix.tiles["i8"]
     m1, n1, k1 = steps
     b = Builder(arch=arch_id, num_threads=threads, grid=(threads,))
     with b.kernel("cpufp_ime") as k:
         a4 = k.const(1, i8, (m1, k1, tile.m, tile.k))
         b4 = k.const(2, i8, (n1, k1, tile.n, tile.k))
-        with k.range(0, TRIPS, 1, iter_args=[k.const(0, i32, (m1, n1, tile.m, tile.n))]) as loop:
-            acc = loop.args[0]
-            for p in [k.dot(a4, b4, acc_dtype=i32) for _ in range(per_trip)]:
-                acc = k.add(acc, p)           # acc + p0 + p1 ...: accumulates in place
-            k.yield_(acc)
+        zero = k.const(0, i32, (m1, n1, tile.m, tile.n))
+        with k.range(0, TRIPS, 1, iter_args=[zero] * accumulators) as loop:
+            # acc += p accumulates in place
+            k.yield_(*[k.add(acc, k.dot(a4, b4, acc_dtype=i32)) for acc in loop.args])
     return b
 
 
@@ -42,12 +45,13 @@ def run(builder, arch_id):
     return Simulator(arch_id).execute(builder, timing_only=True)
 
 
-@pytest.mark.parametrize("steps, per_trip", SHAPES, ids=["2x2x4-steps", "one-tile"])
+@pytest.mark.parametrize("steps, accumulators", SHAPES, ids=["2x2x4-steps", "one-tile"])
 @pytest.mark.parametrize("arch_id", IME_I8)
-def test_an_ime_loop_on_register_operands_runs_at_the_ime_issue_rate(arch_id, steps, per_trip):
+def test_an_ime_loop_on_register_operands_runs_at_the_ime_issue_rate(arch_id, steps,
+                                                                      accumulators):
     arch = load_arch(arch_id)
-    r = run(ime_loop(arch_id, steps, per_trip), arch_id)
-    instructions = TRIPS * per_trip * steps[0] * steps[1] * steps[2]
+    r = run(ime_loop(arch_id, steps, accumulators), arch_id)
+    instructions = TRIPS * accumulators * steps[0] * steps[1] * steps[2]
     issue_rate = arch.matrix.instructions_per_cycle
     tile = arch.matrix.tiles["i8"]
     assert r.ops["ime", "i8"] == instructions * 2 * tile.m * tile.k * tile.n
@@ -61,9 +65,9 @@ def test_an_ime_loop_on_register_operands_runs_at_the_ime_issue_rate(arch_id, st
 @pytest.mark.parametrize("arch_id", IME_I8)
 def test_the_ime_loop_scales_linearly_to_four_cores(arch_id):
     """4 threads running the loop each: the same cycles (within 2%), 4x the ops per second."""
-    steps, per_trip = SHAPES[0]
-    one = run(ime_loop(arch_id, steps, per_trip, 1), arch_id)
-    four = run(ime_loop(arch_id, steps, per_trip, 4), arch_id)
+    steps, accumulators = SHAPES[0]
+    one = run(ime_loop(arch_id, steps, accumulators, 1), arch_id)
+    four = run(ime_loop(arch_id, steps, accumulators, 4), arch_id)
     assert len(four.unit_busy) == 4
     assert four.cycles == pytest.approx(one.cycles, rel=0.02)
     speedup = four.achieved_ops_per_s()["ime", "i8"] / one.achieved_ops_per_s()["ime", "i8"]
