@@ -135,10 +135,12 @@ class BlockPtr:
 
     def window(self, offsets, shape) -> "BlockPtr":
         """The ``shape`` window at ``offsets`` inside this block, clipped to the block."""
-        offsets = tuple(int(o) for o in offsets)
-        block = tuple(max(0, min(n, b - o)) for n, b, o in zip(shape, self.block, offsets))
-        return BlockPtr(self.alloc, self.base, self.shape, self.strides,
-                        tuple(p + o for p, o in zip(self.offsets, offsets)), block)
+        at, block = [], []
+        for p, o, n, b in zip(self.offsets, offsets, shape, self.block):
+            o = int(o)
+            at.append(p + o)
+            block.append(max(0, min(n, b - o)))
+        return BlockPtr(self.alloc, self.base, self.shape, self.strides, tuple(at), tuple(block))
 
     def origin(self) -> int:
         """The element address of the window's first element."""
