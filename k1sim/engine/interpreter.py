@@ -17,7 +17,7 @@ import simpy
 
 from k1sim.engine.state import ThreadCtx, op_where
 from k1sim.errors import K1SimError, RuntimeFault
-from k1sim.functional.semantics import OP_WARNINGS, SEMANTICS, as_type
+from k1sim.functional.semantics import OP_WARNINGS, SEMANTICS, as_type, semantics_of
 from k1sim.ir import types as T
 
 # Ops whose addresses are checked even when their data is unknown.
@@ -87,16 +87,17 @@ class Interpreter:
 
     def _steps(self, block) -> list[tuple]:
         """Per op of ``block``: (op, name, how it runs, whether the thread's time passes
-        first, its warning check, its semantics, and for a timing-only run whether it
-        reads an address (then only missing addresses leave it uncomputed) and whether
-        its results are float tensors (never computed)). The op-independent lookups of
-        ``compute`` and ``block``, made once per op instead of once per execution."""
+        first, its warning check, its semantics (specialised to the op where its kind has
+        a specialiser), and for a timing-only run whether it reads an address (then only
+        missing addresses leave it uncomputed) and whether its results are float tensors
+        (never computed)). The op-independent lookups of ``compute`` and ``block``, made
+        once per op instead of once per execution."""
         steps = self._plans.get(block)
         if steps is None:
             flush_before = self.launch.timing.flush_before
             steps = self._plans[block] = [
                 (op, op.name, _kind(op.name, self.control), op.name in flush_before,
-                 OP_WARNINGS.get(op.name), SEMANTICS.get(op.name), op.name in _MEMORY_OPS,
+                 OP_WARNINGS.get(op.name), semantics_of(op), op.name in _MEMORY_OPS,
                  _float_results(op))
                 for op in block.ops]
         return steps

@@ -24,7 +24,7 @@ import numpy as np
 
 from k1sim.functional.dtypes import round_bf16, storage_dtype
 from k1sim.functional.errors import FunctionalError
-from k1sim.functional.semantics import as_type, semantic
+from k1sim.functional.semantics import as_type, prepared, semantic
 from k1sim.ir import attrs as A
 from k1sim.ir import types as T
 from k1sim.ir.attrs import CMPF, CMPI
@@ -148,12 +148,10 @@ _SCALAR_INT = {"addi": operator.add, "subi": operator.sub, "muli": operator.mul,
 
 
 def _int_binary(op, args, ctx):
+    scalar = _scalar_int_binary(op)
+    if scalar is not None:
+        return scalar(op, args, ctx)
     name = op.name.removeprefix("arith.")
-    t = op.results[0].type
-    fast = _SCALAR_INT.get(name)
-    if fast is not None and (scalar := scalar_int_type(t)) is not None:
-        w, store = scalar
-        return store(wrap_int(fast(int(args[0]), int(args[1])), w))
     is_unsigned, fn = INT_BINARY[name]
     a, b, w = _int_operands(op, args, is_unsigned)
     if name in SHIFTS:
@@ -180,6 +178,17 @@ def _division(op, args, ctx):
 
 
 semantic(*(f"arith.{n}" for n in INT_BINARY))(_int_binary)
+
+
+@prepared(*(f"arith.{n}" for n in _SCALAR_INT))
+def _scalar_int_binary(op):
+    """The op on Python ints when its result is a scalar integer, decided once per op."""
+    fn = _SCALAR_INT.get(op.name.removeprefix("arith."))
+    scalar = scalar_int_type(op.results[0].type)
+    if fn is None or scalar is None:
+        return None
+    w, store = scalar
+    return lambda op, args, ctx: store(wrap_int(fn(int(args[0]), int(args[1])), w))
 semantic(*(f"arith.{n}" for n in DIVISIONS))(_division)
 
 

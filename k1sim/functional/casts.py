@@ -19,7 +19,7 @@ import numpy as np
 
 from k1sim.functional.arith import (from_int, round_to, scalar_int_type, signed, unsigned,
                                     width, wrap_int)
-from k1sim.functional.semantics import as_type, dtype_of, semantic
+from k1sim.functional.semantics import as_type, dtype_of, prepared, semantic
 from k1sim.ir import types as T
 
 # float type name -> the unsigned integer dtype of the same size as its storage
@@ -90,12 +90,22 @@ _SCALAR_CASTS = {"extsi": False, "trunci": False, "index_cast": False, "extui": 
 
 @semantic(*(f"arith.{n}" for n in CASTS))
 def _cast(op, args, ctx):
-    name = op.name.removeprefix("arith.")
-    src, dst = op.operands[0].type, op.results[0].type
-    reads_unsigned = _SCALAR_CASTS.get(name)
-    if (reads_unsigned is not None and (a := scalar_int_type(src)) is not None
-            and (b := scalar_int_type(dst)) is not None):
-        v = int(args[0])
-        v = v & ((1 << a[0]) - 1) if reads_unsigned else wrap_int(v, a[0])
-        return b[1](wrap_int(v, b[0]))
-    return CASTS[name](args[0], src, dst)
+    fast = _scalar_cast(op)
+    if fast is not None:
+        return fast(op, args, ctx)
+    return CASTS[op.name.removeprefix("arith.")](args[0], op.operands[0].type,
+                                                 op.results[0].type)
+
+
+@prepared(*(f"arith.{n}" for n in _SCALAR_CASTS))
+def _scalar_cast(op):
+    """A cast between scalar integers on Python ints, its widths decided once per op."""
+    reads_unsigned = _SCALAR_CASTS.get(op.name.removeprefix("arith."))
+    a, b = scalar_int_type(op.operands[0].type), scalar_int_type(op.results[0].type)
+    if reads_unsigned is None or a is None or b is None:
+        return None
+    (src, _), (dst, store) = a, b
+    if reads_unsigned:
+        mask = (1 << src) - 1
+        return lambda op, args, ctx: store(wrap_int(int(args[0]) & mask, dst))
+    return lambda op, args, ctx: store(wrap_int(wrap_int(int(args[0]), src), dst))

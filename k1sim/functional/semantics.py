@@ -23,6 +23,10 @@ from k1sim.functional.dtypes import round_bf16, storage_dtype
 from k1sim.ir import types as T
 
 SEMANTICS: dict[str, Callable] = {}
+# Semantics specialised to one op: ``fn(op)`` returns a semantic function for that op alone
+# (its types decided once, not at every execution), or None to use ``SEMANTICS``. The
+# interpreter prepares each op once; the result must equal ``SEMANTICS``'s.
+PREPARED: dict[str, Callable] = {}
 # Warnings that depend on the op alone, not on values: a timing-only run, which computes no
 # float tensors, still gives them. ``fn(op) -> message or None``.
 OP_WARNINGS: dict[str, Callable] = {}
@@ -39,6 +43,17 @@ def _register_in(table: dict, *names: str):
 def semantic(*names: str):
     """Register the decorated function as the semantics of the named ops."""
     return _register_in(SEMANTICS, *names)
+
+
+def prepared(*names: str):
+    """Register the decorated ``fn(op)`` as the per-op specialiser of the named ops."""
+    return _register_in(PREPARED, *names)
+
+
+def semantics_of(op) -> Callable | None:
+    """The semantic function for ``op``: its specialised one where there is one."""
+    prepare = PREPARED.get(op.name)
+    return (prepare and prepare(op)) or SEMANTICS.get(op.name)
 
 
 def op_warning(*names: str):
