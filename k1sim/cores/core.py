@@ -120,13 +120,3 @@ class InOrderCore:
         after it until it is accepted."""
         if now > self.cursor:
             self.cursor = now
-
-    def attribute(self, end: float) -> float:
-        """The cycles this op adds to the thread's time: how far its end moves the latest
-        end so far. Summed over ops, they give the thread's busy time once, with overlapped
-        work counted nowhere twice."""
-        gained = end - self.frontier
-        if gained <= 0:
-            return 0.0
-        self.frontier = end
-        return gained

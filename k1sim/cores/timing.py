@@ -104,7 +104,7 @@ class ArchTiming:
         for r in op.results:
             ready[r] = end
             made_by[r] = "latency"
-        self._record(ctx.thread, plan, (start, start + t.busy, end), wait, producer, None, 0)
+        self._record(ctx.thread, plan, start, start + t.busy, end, wait, producer, None, 0)
 
     def _accumulator(self, core, acc, deps: float, producer):
         """(when an mmt4d accumulating in place into ``acc``'s registers may issue, what
@@ -179,7 +179,7 @@ class ArchTiming:
             core.complete(env.now)
             core.resume_issue(env.now)
             self._moved(core, env.now - begin)
-            self._record(thread, plan, (begin, env.now, env.now), wait, producer, level, moved)
+            self._record(thread, plan, begin, env.now, env.now, wait, producer, level, moved)
             return
         before = dict(memory.bytes_by_level)
         events = [memory.load(core.index, access) for access in accesses]
@@ -193,11 +193,12 @@ class ArchTiming:
         def landed(_event):
             self._moved(core, env.now - begin)
             core.complete(env.now)
-            self._record(thread, plan, (begin, env.now, env.now), wait, producer, level, moved)
+            self._record(thread, plan, begin, env.now, env.now, wait, producer, level, moved)
         arrived.callbacks.append(landed)
 
-    def _record(self, thread, plan, times, wait, producer, level, moved) -> None:
-        start, shown, end = times
+    def _record(self, thread, plan, start, shown, end, wait, producer, level, moved) -> None:
+        """One execution of a timed op, into the run's statistics and trace (this runs for
+        nearly every op, so it appends to the trace's list itself, the limit checked here)."""
         ops = self.ops
         for key, n in plan.op_counts:
             ops[key] += n
@@ -210,7 +211,13 @@ class ArchTiming:
             plan.stats = stats
         t = plan.timed
         stats.count += 1
-        stats.cycles += self.cores[thread].attribute(end)
+        core = self.cores[thread]
+        # The cycles this op adds to the thread's time: how far its end moves the latest
+        # end so far. Summed over ops, they give the thread's busy time once, with
+        # overlapped work counted nowhere twice.
+        if end > core.frontier:
+            stats.cycles += end - core.frontier
+            core.frontier = end
         stats.wait += wait
         bound = level or (producer if producer and wait > t.busy else t.bound)
         stats.bound[bound] += 1
@@ -219,7 +226,7 @@ class ArchTiming:
             if plan.index is None:
                 plan.index = len(self._traced)
                 self._traced.append(plan)
-            trace.append((thread, plan.index, start, shown, bound, moved))
+            list.append(trace, (thread, plan.index, start, shown, bound, moved))
         else:
             trace.dropped += 1
 
