@@ -31,13 +31,22 @@ def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 
     archs, counts = _listed(arch), _listed(threads)
     results, notes = [], []
     dt = model_dtype(dtype)
-    for a in archs:
-        loaded = load_arch(a)
-        fits = _thread_counts(counts, loaded, len(archs) > 1, notes)
-        chosen, tuning = _configs(layers, str(a), loaded, dt, runner, configs or {}, tune)
-        for t in fits:
-            results.append(run_layers(name, layers, loaded, t, dtype, runner, chosen, tuning))
-            tuning = {**tuning, "simulated": 0}      # later thread counts reuse the tuning
+    try:
+        for a in archs:
+            loaded = load_arch(a)
+            fits = _thread_counts(counts, loaded, len(archs) > 1, notes)
+            for t in fits:        # layers that need no GEMM config run while GEMMs tune
+                runner.start([kernel_call(x, loaded, dt) for x in layers
+                              if x.mapped and x.kernel not in ("gemm", "view")], loaded, t)
+            chosen, tuning = _configs(layers, str(a), loaded, dt, runner, configs or {}, tune)
+            for t in fits:
+                results.append(run_layers(name, layers, loaded, t, dtype, runner, chosen,
+                                          tuning))
+                tuning = {**tuning, "simulated": 0}      # later thread counts reuse it
+    except BaseException:
+        runner.close(cancel=True)
+        raise
+    runner.close()
     if len(results) == 1:
         return results[0]
     from k1sim.model.compare import ModelComparison

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from k1sim.model.onnx_graph import BYTES
@@ -59,7 +60,13 @@ def simulate_call(call, arch, threads: int) -> dict:
 class Runner:
     """Simulates kernel calls through the cache; ``simulated`` counts real simulations.
     ``cache_dir`` is the cache root (model rows in ``model/``, tuning rows in ``sweep/``,
-    mapped layers in ``layers/``); False disables the cache."""
+    mapped layers in ``layers/``); False disables the cache.
+
+    One executor serves the whole model: ``start`` submits calls without waiting (a
+    model starts the layers that need no GEMM config before it tunes, so the two share
+    the cores), and ``run`` collects them, counting them as its own simulations. Rows
+    this runner simulated are kept in memory too, so a run with the cache off still
+    simulates each call once. ``close`` ends the executor."""
 
     def __init__(self, cache_dir=None, workers: int | None = None, scheduler: str | None = None,
                  progress=None):
@@ -71,42 +78,80 @@ class Runner:
         self.scheduler = scheduler
         self.progress = progress
         self.simulated = 0
+        self.executor = None
+        self.rows: dict = {}        # key -> numbers of what this runner simulated
+        self.started: dict = {}     # key -> the Batch that will yield it
+
+    def pool(self):
+        """The runner's executor, made on first use."""
+        if self.executor is None:
+            self.executor = make_executor(self.scheduler, self.workers)
+        return self.executor
+
+    def _found(self, key: str):
+        return self.rows.get(key) or self.cache.get(key)
+
+    def start(self, calls: list, arch, threads: int) -> None:
+        """Submit every distinct call of ``calls`` with no row yet, without waiting."""
+        values = arch_values(arch)
+        keys = {call: call_key(call, values, threads) for call in dict.fromkeys(calls)}
+        todo = [call for call, key in keys.items()
+                if key not in self.started and self._found(key) is None]
+        if not todo:
+            return
+        jobs = [(call, arch, threads) for call in todo]
+        batch = Batch(self.pool().map_unordered(simulate_call, jobs), todo,
+                      [keys[call] for call in todo])
+        self.started.update(dict.fromkeys(batch.keys, batch))
 
     def run(self, calls: list, arch, threads: int) -> dict:
-        """``{call: numbers}`` for every distinct call."""
-        out, todo = {}, {}
+        """``{call: numbers}`` for every distinct call, simulating (or collecting) the
+        ones with no row."""
+        self.start(calls, arch, threads)
         values = arch_values(arch)
+        out = {}
         for call in dict.fromkeys(calls):
             key = call_key(call, values, threads)
-            hit = self.cache.get(key)
-            if hit is not None:
-                out[call] = hit
-            else:
-                todo[call] = key
-        if not todo:
-            return out
-        pending = list(todo)
-        executor = make_executor(self.scheduler, 1 if len(pending) == 1 else self.workers)
-        try:
-            jobs = [(call, arch, threads) for call in pending]
-            for done, (i, numbers) in enumerate(executor.map_unordered(simulate_call, jobs), 1):
-                self.simulated += 1
-                self.cache.put(todo[pending[i]], numbers)
-                out[pending[i]] = numbers
-                if self.progress:
-                    self.progress(done, len(pending), pending[i])
-        except BaseException:
-            executor.cancel()
-            raise
-        finally:
-            executor.close()
+            while self._found(key) is None:
+                self._collect(self.started[key])
+            out[call] = self._found(key)
         return out
 
+    def _collect(self, batch: "Batch") -> None:
+        """The next finished call of ``batch``: cached, kept and counted."""
+        i, numbers = next(batch.results)
+        batch.done += 1
+        self.simulated += 1
+        self.rows[batch.keys[i]] = numbers
+        self.cache.put(batch.keys[i], numbers)
+        del self.started[batch.keys[i]]
+        if self.progress:
+            self.progress(batch.done, len(batch.calls), batch.calls[i])
+
     def tune(self, shapes, arch_name: str, arch, micro_of):
-        """Tuned configs for the GEMM ``shapes`` on ``arch`` (``k1sim.model.tuning``)."""
+        """Tuned configs for the GEMM ``shapes`` on ``arch`` (``k1sim.model.tuning``), on
+        the runner's executor."""
         from k1sim.model.tuning import tune_gemms
         return tune_gemms(shapes, arch_name, arch, micro_of, cache=self.sweep_cache,
-                          workers=self.workers, scheduler=self.scheduler)
+                          executor=self.pool())
+
+    def close(self, cancel: bool = False) -> None:
+        """End the executor; ``cancel`` first drops what has not started (Ctrl-C)."""
+        if self.executor is not None:
+            if cancel:
+                self.executor.cancel()
+            self.executor.close()
+            self.executor = None
+
+
+@dataclass
+class Batch:
+    """Calls submitted together: ``results`` yields (index, numbers) as each finishes."""
+
+    results: object
+    calls: list
+    keys: list
+    done: int = 0
 
 
 def fallback_cost(layer, arch, dtype: str, threads: int) -> dict:

@@ -59,10 +59,11 @@ class Tuning:
 
 
 def tune_gemms(shapes, arch_name: str, arch, micro_of, cache=None, workers=None,
-               scheduler=None, progress=None) -> Tuning:
+               scheduler=None, progress=None, executor=None) -> Tuning:
     """Tune every (m, n, k, dtype) of ``shapes`` on ``arch`` (``arch_name`` is what
     ``load_arch`` reads: an id or a YAML path). ``micro_of(dtype)`` is the micro tile;
-    ``cache`` a sweep cache directory (None: no cache)."""
+    ``cache`` a sweep cache directory (None: no cache); ``executor`` one to share (else
+    the sweep makes one of ``workers``, or on ``scheduler``)."""
     from k1sim.sweep.run import run_points
 
     shapes = list(dict.fromkeys(shapes))
@@ -78,7 +79,7 @@ def tune_gemms(shapes, arch_name: str, arch, micro_of, cache=None, workers=None,
                            "timing_only": True})
             owner.append(shape)
     rows, stats = run_points(GEMM_SOURCE, points, scheduler=scheduler, workers=workers,
-                             cache=cache, progress=progress)
+                             cache=cache, progress=progress, executor=executor)
     if stats["interrupted"]:
         raise KeyboardInterrupt     # the sweep kept what finished; the model stops here
     out = Tuning(points=len(points), ran=stats["ran"], notes=list(stats["notes"]))

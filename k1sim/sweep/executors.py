@@ -3,8 +3,11 @@
 All three have Dask's shape (``Client.map`` of a pure function over the points, results
 collected ``as_completed``), behind one small interface:
 
-* ``map_unordered(fn, items)`` yields ``(index, result)`` as each item finishes;
-* ``cancel()`` drops what has not started (Ctrl-C keeps what finished);
+* ``map_unordered(fn, items)`` returns an iterator of ``(index, result)`` as each item
+  finishes; the pool and Dask executors submit every item at the call, so a later map
+  queues behind it and both run while the caller waits on either (``k1sim.model`` starts
+  its layers' kernels before it tunes);
+* ``cancel()`` drops what has not started, of every map (Ctrl-C keeps what finished);
 * ``workers`` and ``close()``.
 
 ``SerialExecutor`` runs in a loop here; ``LocalExecutor`` (the default) is a
@@ -55,13 +58,9 @@ class LocalExecutor:
     def map_unordered(self, fn, items):
         from concurrent.futures import as_completed
 
-        index = {}
-        for i, item in enumerate(items):
-            future = self.pool.submit(fn, *item)
-            index[future] = i
-        self.futures = list(index)
-        for future in as_completed(index):
-            yield index[future], future.result()
+        index = {self.pool.submit(fn, *item): i for i, item in enumerate(items)}
+        self.futures += list(index)
+        return ((index[future], future.result()) for future in as_completed(index))
 
     def cancel(self) -> None:
         for future in self.futures:
@@ -94,10 +93,11 @@ class DaskExecutor:
 
         items = list(items)
         # pure=False: Dask must run every point, never dedupe two by its own hashing.
-        self.futures = self.client.map(_apply, [fn] * len(items), items, pure=False)
-        index = {f.key: i for i, f in enumerate(self.futures)}
-        for future, result in as_completed(self.futures, with_results=True):
-            yield index[future.key], result
+        futures = self.client.map(_apply, [fn] * len(items), items, pure=False)
+        self.futures += futures
+        index = {f.key: i for i, f in enumerate(futures)}
+        return ((index[future.key], result) for future, result
+                in as_completed(futures, with_results=True))
 
     def cancel(self) -> None:
         if self.futures:

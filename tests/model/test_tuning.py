@@ -65,3 +65,29 @@ def test_the_space_has_distinct_fitted_blocks_and_flaggems_k_step(shape):
     assert all(c["bm"] % 16 == 0 and c["bn"] % 32 == 0 for c in space)
     assert all(c["bm"] <= 16 * -(-m // 16) and c["bn"] <= 32 * -(-n // 32) for c in space)
     assert {c["bk"] for c in space} == {min(512, 1 << (k - 1).bit_length(), 8 * -(-k // 8))}
+
+
+def test_layers_that_need_no_gemm_config_are_submitted_before_the_tuning(cnn, tmp_path,
+                                                                         monkeypatch):
+    """One executor serves the model: the im2col, pool, sum and softmax kernels go to it
+    before the GEMM configs, so they share the cores with the tuning; they still count
+    as this run's simulations, once each."""
+    import k1sim.model.run as run
+    from k1sim.sweep.executors import SerialExecutor
+    submitted = []
+
+    class Recording(SerialExecutor):
+        def map_unordered(self, fn, items):
+            items = list(items)
+            submitted.append((fn.__name__, len(items)))
+            return super().map_unordered(fn, items)
+
+    plain = model(cnn, "0xA064", 8, "f16", cache_dir=False, workers=1)
+    monkeypatch.setattr(run, "make_executor", lambda *a: Recording())
+    r = model(cnn, "0xA064", 8, "f16", cache_dir=False)
+    others = {row["config"] for row in r.rows if row["kernel"] not in ("gemm", "view")}
+    assert submitted[0] == ("simulate_call", len(others))
+    assert submitted[1] == ("run_point", r.tuning["points"])
+    assert submitted[2:] == [("simulate_call", len({x["config"] for x in gemm_rows(r)}))]
+    assert r.simulations == r.distinct_kernels and r.tuning["simulated"] == r.tuning["points"]
+    assert [x["cycles"] for x in r.rows] == [x["cycles"] for x in plain.rows]

@@ -71,3 +71,18 @@ def test_an_unreachable_scheduler_is_an_error_naming_it(monkeypatch):
     monkeypatch.setenv("K1SIM_SCHEDULER", "tcp://127.0.0.1:9")
     with pytest.raises(K1SimError, match="tcp://127.0.0.1:9: cannot reach the Dask scheduler"):
         make_executor()
+
+
+def test_the_pool_submits_a_map_at_the_call_so_a_later_map_queues_behind_it():
+    """``map_unordered`` submits every item before anything is read back: two maps run
+    together on one pool, and each yields only its own items."""
+    pool = LocalExecutor(2)
+    try:
+        first = pool.map_unordered(pow, [(2, 3), (3, 2)])
+        assert len(pool.futures) == 2                # submitted, nothing read yet
+        second = pool.map_unordered(pow, [(10, 2)])
+        assert len(pool.futures) == 3
+        assert sorted(second) == [(0, 100)]
+        assert sorted(first) == [(0, 8), (1, 9)]
+    finally:
+        pool.close()
