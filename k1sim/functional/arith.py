@@ -304,3 +304,16 @@ def _constant(op, args, ctx):
     full = isinstance(t, T.TensorType) and v.size == t.numel
     v = v.reshape(t.shape) if full else v[0]  # a splat is broadcast by as_type
     return from_int(v, t) if T.is_integer(t) else round_to(v, t)
+
+
+@prepared("arith.constant")
+def _scalar_constant(op):
+    """A scalar constant's value, made once per op (a numpy scalar is immutable, so every
+    execution can share it); a tensor constant is made afresh each time."""
+    if isinstance(op.results[0].type, T.TensorType):
+        return None
+    try:
+        value = _constant(op, [], None)
+    except FunctionalError:
+        return None       # then it fails where it runs, with its location
+    return lambda op, args, ctx: value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from k1sim.functional import memory as mem
 from k1sim.functional.packing import pack
-from k1sim.functional.semantics import semantic
+from k1sim.functional.semantics import prepared, semantic
 
 
 def _ints(values) -> list[int]:
@@ -49,6 +49,19 @@ def _load(op, args, ctx):
     if isinstance(ptr, mem.BlockPtr):
         return mem.read_block(ptr, op.prop("boundaryCheck") or (), op.prop("padding"))
     return mem.gather(ptr, mask, other)
+
+
+@prepared("tt.load")
+def _prepared_load(op):
+    """``_load`` with the op's boundary check and padding read once: a block pointer's load
+    reads them alone (its mask and other operands are not used)."""
+    checked, padding = tuple(op.prop("boundaryCheck") or ()), op.prop("padding")
+
+    def load(op, args, ctx):
+        if isinstance(args[0], mem.BlockPtr):
+            return mem.read_block(args[0], checked, padding)
+        return _load(op, args, ctx)
+    return load
 
 
 @semantic("tt.store")
