@@ -17,6 +17,7 @@ events per arrival or departure and never one per cycle.
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 from k1sim.memory.trace_log import TraceLog
 
@@ -28,7 +29,7 @@ _SAME_INSTANT = 1e-9
 class _Flow:
     """One transfer in flight."""
 
-    __slots__ = ("nbytes", "remaining", "cap", "owner", "start", "rate", "done")
+    __slots__ = ("nbytes", "remaining", "cap", "owner", "start", "rate", "limit", "done")
 
     def __init__(self, nbytes, cap, owner, start, done):
         self.nbytes = nbytes
@@ -37,7 +38,11 @@ class _Flow:
         self.owner = owner
         self.start = start
         self.rate = 0.0
+        self.limit = math.inf        # its cap's share, while capped transfers are in flight
         self.done = done
+
+
+_BY_LIMIT = attrgetter("limit")
 
 
 class FairShareLink:
@@ -62,9 +67,12 @@ class FairShareLink:
         self.trace: TraceLog = TraceLog()  # (start, end, nbytes, owner); the first ones
         self.rates: TraceLog = TraceLog()  # (cycle, aggregate bytes/cycle) at each change
         self._active: list[_Flow] = []   # arrival order, so ties resolve the same every run
+        self._n_capped = 0               # transfers in flight with a cap
+        self._capped: dict = {}          # owner -> its capped transfers in flight
         self._last = env.now
         self._version = 0
         self._target: _Flow | None = None
+        self._unsettled = False          # transfers added since the last sharing
 
     def transfer(self, nbytes: int, cap: float | None = None, owner=None):
         """Move ``nbytes`` (``yield from``); returns when the last byte has arrived."""
@@ -77,15 +85,35 @@ class FairShareLink:
         ``cap`` (bytes/cycle) bounds this transfer's rate, shared with the owner's other
         capped transfers; None = only the fair share bounds it.
         """
+        done = self.add(nbytes, cap, owner)
+        self.settle()
+        return done
+
+    def add(self, nbytes: int, cap: float | None = None, owner=None):
+        """``start`` without sharing the bandwidth anew: several transfers that start at
+        one instant (one request's fill and write-backs) are shared out once, by
+        ``settle``, which must follow before the caller yields. The shares, finishes and
+        records are those of starting them one by one: the shares in between were never
+        in force (no time passes) and their wake-ups would have been superseded."""
         if nbytes <= 0:
             return self.env.timeout(0)
-        if cap is not None and not cap > 0:
-            raise ValueError(f"link {self.name!r}: cap must be > 0, got {cap}")
+        if cap is not None:
+            if not cap > 0:
+                raise ValueError(f"link {self.name!r}: cap must be > 0, got {cap}")
+            self._n_capped += 1
+            if owner is not None:
+                self._capped[owner] = self._capped.get(owner, 0) + 1
         self._advance()
         flow = _Flow(nbytes, cap, owner, self.env.now, self.env.event())
         self._active.append(flow)
-        self._reschedule()
+        self._unsettled = True
         return flow.done
+
+    def settle(self) -> None:
+        """Share the bandwidth among the transfers ``add`` started (see there)."""
+        if self._unsettled:
+            self._unsettled = False
+            self._reschedule()
 
     def stats(self) -> dict:
         return {"bytes": self.bytes, "busy_cycles": self.busy_cycles,
@@ -105,26 +133,22 @@ class FairShareLink:
         self._last = now
 
     def _assign_rates(self) -> None:
-        """Max-min fair rates: visit transfers from the tightest cap up; each takes
-        the smaller of its cap and an equal split of what is left."""
+        """Max-min fair rates: visit transfers from the tightest cap up (ties in arrival
+        order); each takes the smaller of its cap and an equal split of what is left. A
+        cap is shared by its owner's capped transfers."""
         active = self._active
         left, n_left = self.bytes_per_cycle, len(active)
-        if all(f.cap is None for f in active):
-            for f in active:        # no caps: every limit is inf, visited in arrival order
-                f.rate = rate = left / n_left
-                left -= rate
-                n_left -= 1
-            return
-        capped: dict = {}
-        for f in active:
-            if f.cap is not None and f.owner is not None:
-                capped[f.owner] = capped.get(f.owner, 0) + 1
-        limits = [math.inf if f.cap is None
-                  else f.cap / capped[f.owner] if f.owner is not None else f.cap
-                  for f in active]
-        for i in sorted(range(n_left), key=limits.__getitem__):   # stable: ties by arrival
-            rate = min(limits[i], left / n_left)
-            active[i].rate = rate
+        if self._n_capped:
+            capped = self._capped
+            for f in active:
+                cap = f.cap
+                if cap is not None:
+                    f.limit = cap / capped[f.owner] if f.owner is not None else cap
+            active = sorted(active, key=_BY_LIMIT)
+        for f in active:            # uncapped: every limit is inf, visited in arrival order
+            share = left / n_left
+            limit = f.limit
+            f.rate = rate = share if share < limit else limit
             left -= rate
             n_left -= 1
 
@@ -138,26 +162,31 @@ class FairShareLink:
             self._note_rate(0.0)
             return
         self._assign_rates()
-        rate = sum(f.rate for f in active)
-        self._saturated = rate >= self.bytes_per_cycle * (1 - _SAME_INSTANT)
-        self._note_rate(rate)
-        target, soonest = None, 0.0
-        for f in active:             # the first of the earliest finishes, as min() picks
+        rate, target, soonest = 0.0, None, 0.0
+        for f in active:             # arrival order: the sum and the first earliest finish
+            rate += f.rate
             finish = f.remaining / f.rate
             if target is None or finish < soonest:
                 target, soonest = f, finish
+        self._saturated = rate >= self.bytes_per_cycle * (1 - _SAME_INSTANT)
+        self._note_rate(rate)
         self._target = target
         wake = self.env.timeout(max(soonest, 0.0))
         version = self._version
         wake.callbacks.append(lambda _event: self._wake(version))
 
     def _note_rate(self, rate: float) -> None:
-        """Keep the link's aggregate rate where it changes (the timeline's counter)."""
-        now = self.env.now
-        if self.rates and self.rates[-1][0] == now:
-            self.rates[-1] = (now, rate)
-        elif not self.rates or self.rates[-1][1] != rate:
-            self.rates.append((now, rate))
+        """Keep the link's aggregate rate where it changes (the timeline's counter). Of
+        several changes at one instant the last holds; one that ends where the rate was
+        before the instant is no change."""
+        now, rates = self.env.now, self.rates
+        if rates and rates[-1][0] == now:
+            if len(rates) > 1 and rates[-2][1] == rate and not rates.dropped:
+                rates.pop()
+            else:
+                rates[-1] = (now, rate)
+        elif not rates or rates[-1][1] != rate:
+            rates.append((now, rate))
 
     def _wake(self, version: int) -> None:
         if version != self._version:
@@ -170,6 +199,10 @@ class FairShareLink:
         self._active = going
         now = self.env.now
         for flow in finished:
+            if flow.cap is not None:
+                self._n_capped -= 1
+                if flow.owner is not None:
+                    self._capped[flow.owner] -= 1
             self.bytes += flow.nbytes
             self.trace.append((flow.start, now, flow.nbytes, flow.owner))
             flow.done.succeed()
