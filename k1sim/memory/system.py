@@ -89,6 +89,7 @@ class MemorySystem:
         self.flushed = {"L2": 0, "DRAM": 0}          # the end-of-kernel flush
         self.rfo_bytes = 0
         self._inflight: dict[tuple, list] = {}       # (cluster, alloc) -> [(rects, event)]
+        self._started: list[FairShareLink] = []      # links a request added transfers to
 
     @property
     def links(self) -> list[FairShareLink]:
@@ -100,16 +101,19 @@ class MemorySystem:
         """The event of ``access``'s data arriving at ``core``."""
         if access.scope == "fragment" or access.nbytes <= 0:
             return self.env.timeout(0)
-        if access.scope == "local":
-            return self._local_event(core, access.nbytes)
-        return self._load(core, access)
+        arrived = (self._local_event(core, access.nbytes) if access.scope == "local"
+                   else self._load(core, access))
+        self._settle()
+        return arrived
 
     def store(self, core: int, access: Access):
         """The event of ``access``'s store being accepted by ``core``'s write buffer."""
         if access.scope == "fragment" or access.nbytes <= 0:
             return self.env.timeout(0)
         if access.scope == "local":
-            return self._local_event(core, access.nbytes)
+            accepted = self._local_event(core, access.nbytes)
+            self._settle()
+            return accepted
         return self.write_buffers[core].store(access.nbytes,
                                               lambda: self._drain(core, access))
 
@@ -144,6 +148,11 @@ class MemorySystem:
     def _drain(self, core, access):
         """A store's work after the write buffer (allocate with RFO, or write through
         to L2): the events it waits for."""
+        waits = self._store_work(core, access)
+        self._settle()
+        return waits
+
+    def _store_work(self, core, access):
         fp, policy = access.footprint(self.line_bytes), self.arch.write_buffer
         l1 = self.l1_lines[core]
         if not policy.write_allocate and l1.resident(access.alloc, fp.rects) < fp.lines:
@@ -207,7 +216,7 @@ class MemorySystem:
 
     def _port_event(self, latency, link, nbytes, core, cap=None):
         """The arrival of ``nbytes`` over ``link``: its latency overlaps the transfer."""
-        moved = link.start(nbytes, cap=cap, owner=core)
+        moved = self._start(link, nbytes, core, cap)
         if not latency:
             return moved
         env, due, arrived = self.env, self.env.now + latency, self.env.event()
@@ -222,7 +231,24 @@ class MemorySystem:
 
     def _after(self, first, port):
         yield self.env.all_of(first)
-        yield self._port_event(*port)
+        arrived = self._port_event(*port)
+        self._settle()
+        yield arrived
+
+    # One request's transfers start at one instant: each link shares its bandwidth out
+    # once they all have (``FairShareLink.add``), in the order of their last transfer, so
+    # the wake-ups are armed in the order starting them one by one leaves in force.
+    def _start(self, link, nbytes, core, cap=None):
+        started = self._started
+        if link in started:
+            started.remove(link)
+        started.append(link)
+        return link.add(nbytes, cap, core)
+
+    def _settle(self) -> None:
+        for link in self._started:
+            link.settle()
+        self._started.clear()
 
     # A line still arriving from DRAM (another core's miss) is in L2 only once the fill
     # lands: a request for it waits for that fill instead of overtaking it.
@@ -250,7 +276,7 @@ class MemorySystem:
         self.bytes_by_level["L2"] += nbytes
         l2 = self.l2_lines[cluster]
         spilled = [v for alloc, rect, dirty in victims for v in l2.absorb(alloc, rect, dirty)]
-        events = [self.l2_links[cluster].start(nbytes, owner=core)]
+        events = [self._start(self.l2_links[cluster], nbytes, core)]
         if spilled:
             events.append(self._write_back_dram(core, spilled, self.written_back))
         return events
@@ -259,7 +285,7 @@ class MemorySystem:
         nbytes = sum(v[2] for v in victims) * self.line_bytes
         into["DRAM"] += nbytes
         self.bytes_by_level["DRAM"] += nbytes
-        return self.dram.start(nbytes, owner=core)
+        return self._start(self.dram, nbytes, core)
 
     # The flush streams: a line leaves for DRAM as soon as it reaches L2, so the L1 -> L2
     # and L2 -> DRAM writes run together and the flush takes the slower of the two. Every
@@ -277,6 +303,7 @@ class MemorySystem:
         for core, victims in zip(clusters.values(), dirty):
             if victims:
                 writes.append(self._write_back_dram(core, victims, self.flushed))
+        self._settle()
         if writes:
             yield self.env.all_of(writes)
 
