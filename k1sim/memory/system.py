@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from k1sim.memory.access import Access
 from k1sim.memory.cache import LineCache, unique_victims
+from k1sim.memory.events import Arrival, Join, join
 from k1sim.memory.lines import RectIndex, bounds, overlap
 from k1sim.memory.lines import size as size_of
 from k1sim.memory.link import FairShareLink
@@ -143,7 +144,7 @@ class MemorySystem:
             waits += self._fetch(core, access.alloc, fp, fp.lines - hits, missed)
         if victims:
             waits += self._write_back(core, victims)
-        return self._all(waits)
+        return join(self.env, waits)
 
     def _drain(self, core, access):
         """A store's work after the write buffer (allocate with RFO, or write through
@@ -200,9 +201,6 @@ class MemorySystem:
             waits.append(self._write_back_dram(core, victims, self.written_back))
         return waits
 
-    def _all(self, events):
-        return events[0] if len(events) == 1 else self.env.all_of(events)
-
     def _local_event(self, core, nbytes):
         """A ``local`` buffer: the core's scratchpad port, else its cluster's L2 link."""
         if self.scratchpads:
@@ -219,18 +217,12 @@ class MemorySystem:
         moved = self._start(link, nbytes, core, cap)
         if not latency:
             return moved
-        env, due, arrived = self.env, self.env.now + latency, self.env.event()
-
-        def landed(_event):
-            if env.now >= due:
-                arrived.succeed()
-            else:                                  # the bytes beat the latency
-                env.timeout(due - env.now).callbacks.append(lambda _e: arrived.succeed())
-        moved.callbacks.append(landed)
+        arrived = Arrival(self.env, self.env.now + latency)
+        moved.callbacks.append(arrived.moved)
         return arrived
 
     def _after(self, first, port):
-        yield self.env.all_of(first)
+        yield Join(self.env, first)
         arrived = self._port_event(*port)
         self._settle()
         yield arrived
@@ -292,7 +284,7 @@ class MemorySystem:
     # flushed L1 reaches its L2 before the L2s are taken: a line two cores hold dirty (their
     # stores shared it; no coherence is modelled) goes to DRAM once, even from two clusters.
     def _flush(self, cores):
-        yield self.env.all_of([self.write_buffers[core].idle() for core in cores])
+        yield Join(self.env, [self.write_buffers[core].idle() for core in cores])
         writes, clusters = [], {}
         for core in cores:
             dirty = self.l1_lines[core].take_dirty()
@@ -305,7 +297,7 @@ class MemorySystem:
                 writes.append(self._write_back_dram(core, victims, self.flushed))
         self._settle()
         if writes:
-            yield self.env.all_of(writes)
+            yield Join(self.env, writes)
 
     def _count(self, level, hits, misses) -> None:
         self.hits[level] += hits

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from k1sim.memory.events import Join
+
 
 class WriteBuffer:
     """One core's buffer; ``stall_cycles`` is the time stores waited for room."""
@@ -94,7 +96,7 @@ class WriteBuffer:
                 excess = (nbytes - self.capacity_bytes) / rate
                 env.timeout(excess).callbacks.append(
                     lambda _e, a=accepted, s=since: self._accept(a, s))
-            yield env.all_of([env.timeout(nbytes / rate), *drain()])
+            yield Join(env, [env.timeout(nbytes / rate), *drain()])
             self._queue.popleft()
             self.queued_bytes -= nbytes
             self._admit()
