@@ -157,3 +157,25 @@ def test_events_grow_linearly_with_transfers(count_steps):
     # superseded wake-up per arrival
     for steps, _ in counts.values():
         assert steps <= 7 * 1000
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_adding_transfers_then_settling_once_is_starting_them_one_by_one(seed):
+    """MemorySystem starts one request's transfers with ``add`` and shares the link once
+    (``settle``): finishes, trace and rates record are bit for bit those of ``start``."""
+    def run(batched):
+        rng, env = random.Random(seed), simpy.Environment()
+        link = FairShareLink(env, 8.0, "L")
+
+        def burst(at, sizes):
+            yield env.timeout(at)
+            for nbytes, cap, owner in sizes:
+                (link.add if batched else link.start)(nbytes, cap, owner)
+            link.settle()
+        for _ in range(60):
+            sizes = [(rng.randint(1, 4000), rng.choice([None, 1.5, 3.0]), rng.randint(0, 3))
+                     for _ in range(rng.randint(1, 4))]
+            env.process(burst(rng.uniform(0, 5000), sizes))
+        env.run()
+        return list(link.trace), list(link.rates), link.busy_cycles, link.saturated_cycles
+    assert run(batched=True) == run(batched=False)
