@@ -185,7 +185,7 @@ class MemorySystem:
         if from_l2:
             self.bytes_by_level["L2"] += from_l2 * line
             port = (self.arch.l2.latency_cycles, self.l2_links[cluster], from_l2 * line, core)
-            arriving = self._arriving(cluster, alloc, fp.rects)
+            arriving = self._arriving(cluster, alloc, fp)
             waits.append(self.env.process(self._after(arriving, port)) if arriving
                          else self._port_event(*port))
         if from_dram:
@@ -195,7 +195,7 @@ class MemorySystem:
                    else self.core_dram_bytes_per_cycle)
             latency = 0 if streamed else self.dram_latency_cycles
             done = self._port_event(latency, self.dram, from_dram * line, core, cap)
-            self._track(cluster, alloc, fp.rects, done)
+            self._track(cluster, alloc, fp, done)
             waits.append(done)
         if victims:
             waits.append(self._write_back_dram(core, victims, self.written_back))
@@ -244,19 +244,14 @@ class MemorySystem:
 
     # A line still arriving from DRAM (another core's miss) is in L2 only once the fill
     # lands: a request for it waits for that fill instead of overtaking it.
-    def _track(self, cluster, alloc, rects, done) -> None:
-        index = RectIndex()
-        for n, r in enumerate(rects):
-            index.add(n, r)
-        fill = (rects, index, done)
+    def _track(self, cluster, alloc, fp, done) -> None:
         fills = self._inflight.setdefault((cluster, alloc), [])
+        fill = _Fill(fp, done, fills)
         fills.append(fill)
-        done.callbacks.append(lambda _e: fills.remove(fill))
+        done.callbacks.append(fill.landed)
 
-    def _arriving(self, cluster, alloc, rects) -> list:
-        fills = self._inflight.get((cluster, alloc), ())
-        return [done for held, index, done in fills
-                if any(overlap(x, held[n]) for x in rects for n in index.meeting(*bounds(x)))]
+    def _arriving(self, cluster, alloc, fp) -> list:
+        return [fill.done for fill in self._inflight.get((cluster, alloc), ()) if fill.meets(fp)]
 
     def _write_back(self, core, victims, into=None) -> list:
         """Dirty lines leaving L1, written into the cluster's L2 (which may evict its
@@ -302,3 +297,31 @@ class MemorySystem:
     def _count(self, level, hits, misses) -> None:
         self.hits[level] += hits
         self.misses[level] += misses
+
+
+class _Fill:
+    """A DRAM fill on its way into a cluster's L2: the footprint it brings, and an index
+    of its rects built the first time a request's lines come within its span."""
+
+    __slots__ = ("fp", "done", "_fills", "_index")
+
+    def __init__(self, fp, done, fills: list):
+        self.fp = fp
+        self.done = done
+        self._fills = fills
+        self._index = None
+
+    def meets(self, fp) -> bool:
+        """Does ``fp`` share a line with this fill?"""
+        mine = self.fp
+        if fp.last_line <= mine.first_line or mine.last_line <= fp.first_line:
+            return False
+        index, held = self._index, mine.rects
+        if index is None:
+            index = self._index = RectIndex()
+            for n, r in enumerate(held):
+                index.add(n, r)
+        return any(overlap(x, held[n]) for x in fp.rects for n in index.meeting(*bounds(x)))
+
+    def landed(self, _event) -> None:
+        self._fills.remove(self)
