@@ -10,7 +10,7 @@ unused is split among the others (max-min fairness, "water filling"). Transfers 
 
 The link is event-driven: on every arrival and departure it advances each transfer's
 progress to now, recomputes the rates and schedules one wake-up at the earliest finish.
-A superseded wake-up is recognised by its version and ignored, so the cost is O(1)
+A superseded wake-up is recognised (not the one in force) and ignored, so the cost is O(1)
 events per arrival or departure and never one per cycle.
 """
 
@@ -70,7 +70,7 @@ class FairShareLink:
         self._n_capped = 0               # transfers in flight with a cap
         self._capped: dict = {}          # owner -> its capped transfers in flight
         self._last = env.now
-        self._version = 0
+        self._wake_at = None             # the wake-up in force; earlier ones are stale
         self._target: _Flow | None = None
         self._unsettled = False          # transfers added since the last sharing
 
@@ -154,9 +154,9 @@ class FairShareLink:
 
     def _reschedule(self) -> None:
         """Recompute the rates and arm one wake-up at the earliest finish."""
-        self._version += 1
         active = self._active
         if not active:
+            self._wake_at = None
             self._target = None
             self._saturated = False
             self._note_rate(0.0)
@@ -171,9 +171,8 @@ class FairShareLink:
         self._saturated = rate >= self.bytes_per_cycle * (1 - _SAME_INSTANT)
         self._note_rate(rate)
         self._target = target
-        wake = self.env.timeout(max(soonest, 0.0))
-        version = self._version
-        wake.callbacks.append(lambda _event: self._wake(version))
+        self._wake_at = wake = self.env.timeout(max(soonest, 0.0))
+        wake.callbacks.append(self._wake)
 
     def _note_rate(self, rate: float) -> None:
         """Keep the link's aggregate rate where it changes (the timeline's counter). Of
@@ -188,8 +187,8 @@ class FairShareLink:
         elif not rates or rates[-1][1] != rate:
             rates.append((now, rate))
 
-    def _wake(self, version: int) -> None:
-        if version != self._version:
+    def _wake(self, wake) -> None:
+        if wake is not self._wake_at:
             return                                  # superseded by a later arrival/departure
         self._advance()
         self._target.remaining = 0.0
