@@ -13,6 +13,9 @@ from __future__ import annotations
 TRACE_LIMIT = 200_000
 
 
+_store = list.append      # without super(): this runs for every op and transfer
+
+
 class TraceLog(list):
     """A list whose ``append`` stops storing after ``limit`` entries; ``dropped``
     counts the ones not kept, ``total`` all that were appended."""
@@ -24,7 +27,7 @@ class TraceLog(list):
 
     def append(self, item) -> None:
         if len(self) < self.limit:
-            super().append(item)
+            _store(self, item)
         else:
             self.dropped += 1
 
