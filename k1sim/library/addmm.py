@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from k1sim.ir.builder import Builder, i32, ptr
 from k1sim.ir.types import SCALARS
+from k1sim.library import checks
 from k1sim.library.mm import GemmBody, cdiv, next_pow2
 
 
@@ -20,7 +21,11 @@ def addmm_meta(M: int, N: int, K: int, BLOCK_SIZE_M: int, BLOCK_SIZE_N: int, EVE
                threads: int = 8, dtype: str = "f16", alpha: float = 0.75,
                beta: float = -1.25) -> Builder:
     """``c = alpha * (a @ b) + beta * bias`` from FlagGems' ``addmm_spacemit`` META keys."""
-    el, f32 = SCALARS[dtype], SCALARS["f32"]
+    op = f"addmm on {arch}"
+    el, f32 = checks.element(op, dtype), SCALARS["f32"]
+    checks.positive(op, M=M, N=N, K=K, BLOCK_SIZE_M=BLOCK_SIZE_M,
+                    BLOCK_SIZE_N=BLOCK_SIZE_N, threads=threads)
+    checks.micro_triple(op, (MICRO_M, MICRO_K, MICRO_N))
     bm, bn, bk = BLOCK_SIZE_M, BLOCK_SIZE_N, next_pow2(K)
     b = Builder(arch=arch, num_threads=threads, grid=(cdiv(M, bm), cdiv(N, bn)))
     b.expect("c = alpha * (a @ b) + beta * bias", rtol=2e-2, atol=2e-2)

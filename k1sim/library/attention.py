@@ -10,13 +10,15 @@ sm_scale, the online softmax runs on the 4-D [BLOCK_M/MICRO_M, BLOCK_N/MICRO_N, 
 MICRO_N] layout (reductions over axis 3 then axis 1), P is cast and repacked to
 (MICRO_M, MICRO_K) tiles for acc += smt.dot(P, V) in f32. The epilogue unpacks, divides
 by l_i and stores O and M = m_i + log(l_i). Every query head has its own KV head
-(GROUP_SIZE 1).
+(GROUP_SIZE 1). That layout needs whole micro tiles (``tiling``): another config is
+refused before building.
 """
 
 from __future__ import annotations
 
 from k1sim.ir.builder import Builder, i32, ptr
 from k1sim.ir.types import SCALARS
+from k1sim.library import checks
 from k1sim.library.mm import cdiv, next_pow2
 
 NUM_CTAS = 16
@@ -28,9 +30,16 @@ def attention_meta(Z: int, H: int, S: int, D: int, BLOCK_M: int, BLOCK_N: int,
     """``o = softmax(q k^T / sqrt(D)) v`` for ``Z`` x ``H`` heads of ``S`` queries and keys
     of ``D`` features (BLOCK_SIZE_K = next_pow2(D)), from FlagGems' ``attention`` META
     keys."""
-    el, f32 = SCALARS[dtype], SCALARS["f32"]
+    op = f"attention on {arch}"
+    el, f32 = checks.element(op, dtype), SCALARS["f32"]
+    checks.positive(op, Z=Z, H=H, S=S, D=D, BLOCK_M=BLOCK_M, BLOCK_N=BLOCK_N,
+                    threads=threads)
+    mm_, mk, mn = micro = checks.micro_triple(op, (MICRO_M, MICRO_K, MICRO_N))
+    checks.whole_tiles(op, tiling(D, BLOCK_M, BLOCK_N, micro),
+                       "the online softmax and P @ V work on a 4-D layout of whole micro "
+                       "tiles (S is BLOCK_M / MICRO_M x BLOCK_N / MICRO_N tiles, the "
+                       "accumulator BLOCK_M / MICRO_M x next_pow2(D) / MICRO_N)")
     bm, bn, bk = BLOCK_M, BLOCK_N, next_pow2(D)
-    mm_, mk, mn = MICRO_M, MICRO_K, MICRO_N
     nmt, nnt, nkt = bm // mm_, bn // mn, bk // mn
     b = Builder(arch=arch, num_threads=threads, grid=(NUM_CTAS,))
     scale = 1.0 / D ** 0.5
@@ -96,3 +105,14 @@ def attention_meta(Z: int, H: int, S: int, D: int, BLOCK_M: int, BLOCK_N: int,
                      mask=kb.cmp("slt", rows, kb.splat(ctx, (bm,))))
             kb.store(block(o_p, head, row, bm), out, boundary_check=(0, 1))
     return b
+
+
+def tiling(D: int, BLOCK_M: int, BLOCK_N: int, micro) -> list:
+    """(name, size, micro name, micro) pairs whose size must be whole micro tiles: Q, K, P
+    and V are packed to them and the softmax is laid out in them."""
+    mm_, mk, mn = micro
+    bk = next_pow2(D)
+    return [("BLOCK_M", BLOCK_M, "MICRO_M", mm_), ("BLOCK_N", BLOCK_N, "MICRO_N", mn),
+            ("BLOCK_N", BLOCK_N, "MICRO_K", mk),
+            ("BLOCK_SIZE_K (next_pow2(D))", bk, "MICRO_K", mk),
+            ("BLOCK_SIZE_K (next_pow2(D))", bk, "MICRO_N", mn)]

@@ -11,7 +11,7 @@ cdiv(K, SUB_BLK_K) windows, SUB_BLK_K = min(1024, TILE_K) as FlagGems' host sets
 from __future__ import annotations
 
 from k1sim.ir.builder import Builder, i32, ptr
-from k1sim.ir.types import SCALARS
+from k1sim.library import checks
 from k1sim.library.mm import GemmBody, cdiv, next_pow2
 
 
@@ -20,7 +20,11 @@ def bmm_meta(B: int, M: int, N: int, K: int, TILE_M: int, TILE_N: int, EVEN_K: i
              threads: int = 8, dtype: str = "f16") -> Builder:
     """``o[b] = a[b] @ w[b]`` for ``B`` problems of M x K by K x N, from FlagGems'
     ``bmm_spacemit`` META keys."""
-    el = SCALARS[dtype]
+    op = f"bmm on {arch}"
+    el = checks.element(op, dtype)
+    checks.positive(op, B=B, M=M, N=N, K=K, TILE_M=TILE_M, TILE_N=TILE_N,
+                    threads=threads)
+    checks.micro_triple(op, (MICRO_M, MICRO_K, MICRO_N))
     tile_k = next_pow2(K)
     b = Builder(arch=arch, num_threads=threads, grid=(cdiv(M, TILE_M), cdiv(N, TILE_N), B))
     b.expect("o = a @ b", rtol=2e-2, atol=2e-2)

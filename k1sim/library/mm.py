@@ -11,7 +11,8 @@
 * ``SPLIT_K``: a packed accumulator carried over ``cdiv(K, sub_k)`` K windows.
 
 ``bk`` defaults to next_pow2(k) and ``sub_k`` to min(512, bk), as FlagGems' host code
-sets BLOCK_SIZE_K and SUB_BLK_K. ``mm_even_k`` is the EVEN_K path.
+sets BLOCK_SIZE_K and SUB_BLK_K. ``mm_even_k`` is the EVEN_K path. A config that would
+fault or drop part of K is refused before building (``refuse``).
 """
 
 from __future__ import annotations
@@ -20,24 +21,33 @@ from k1sim.arch import load_arch
 from k1sim.arch_micro import legal_micro
 from k1sim.errors import K1SimError
 from k1sim.ir.builder import Builder, i32, ptr
-from k1sim.ir.types import SCALARS
+from k1sim.library import checks
 
 MM_PATHS = ("EVEN_K", "SPLIT_M", "SPLIT_N", "SPLIT_K")
 
 
 def mm(m: int, n: int, k: int, path: str = "EVEN_K", arch: str = "0xA064", threads: int = 8,
        micro=None, dtype: str = "f16", out: str | None = None, bm: int = 32,
-       bn: int = 32, bk: int | None = None, sub_m: int = 16, sub_n: int = 16,
+       bn: int = 32, bk: int | None = None, sub_m: int = 16, sub_n: int | None = None,
        sub_k: int | None = None) -> Builder:
     """``c = a @ b`` for ``a`` m x k and ``b`` k x n of ``dtype``, ``c`` of ``out``, on
     FlagGems' ``path``. ``micro`` is (MICRO_M, MICRO_K, MICRO_N), by default the arch's
-    ``legal_micro_tiles`` entry for ``dtype`` (FlagGems' LEGAL_CONFIGS), else (16, 8, 32)."""
+    ``legal_micro_tiles`` entry for ``dtype`` (FlagGems' LEGAL_CONFIGS), else (16, 8, 32).
+    ``sub_n`` is 16 when not given (FlagGems has no default: SUB_BLK_N is a META key); on
+    an arch whose MICRO_N is 32 SPLIT_N then needs it given, a multiple of 32."""
     if path not in MM_PATHS:
         raise K1SimError(f"mm path {path!r}: give one of {', '.join(MM_PATHS)}")
-    micro = micro or (legal_micro(load_arch(arch), dtype) or [(16, 8, 32)])[0]
-    bk = bk or next_pow2(k)
-    sub_k = sub_k or min(512, bk)
-    el, res = SCALARS[dtype], SCALARS[out or dtype]
+    el, res = checks.element("mm", dtype), checks.element("mm", out or dtype)
+    if micro is None:
+        micro = (legal_micro(load_arch(arch), dtype) or [(16, 8, 32)])[0]
+    micro = checks.micro_triple("mm", micro)
+    bk = next_pow2(k) if bk is None else bk
+    sub_k = min(512, bk) if sub_k is None else sub_k
+    sub_n_name = "sub_n (SUB_BLK_N)" if sub_n is not None else "sub_n (SUB_BLK_N, the default)"
+    sub_n = 16 if sub_n is None else sub_n
+    checks.positive("mm", M=m, N=n, K=k, threads=threads, bm=bm, bn=bn, bk=bk, sub_m=sub_m,
+                    sub_n=sub_n, sub_k=sub_k)
+    refuse(f"mm {path} on {arch}", path, k, micro, (bm, bn, bk), (sub_n_name, sub_n))
     b = Builder(arch=arch, num_threads=threads, grid=(cdiv(m, bm), cdiv(n, bn)))
     b.expect("c = a @ b", rtol=2e-2, atol=2e-2)
     with b.kernel("mm") as kb:
@@ -48,6 +58,27 @@ def mm(m: int, n: int, k: int, path: str = "EVEN_K", arch: str = "0xA064", threa
         GemmBody(kb, dims, c, res, el, micro, (bm, bn, bk), (sub_m, sub_n, sub_k)).run(
             path, a, w)
     return b
+
+
+def refuse(op: str, path: str, k: int, micro, blocks, sub_n) -> None:
+    """Refuse a config that would lose part of K or reach past SPLIT_N's B stage."""
+    _, mk, mn = micro
+    bm, bn, bk = blocks
+    if bk < k:
+        raise K1SimError(f"{op}: bk (BLOCK_SIZE_K) = {bk} is smaller than K = {k}: every "
+                         "path loads the whole K in one block of bk columns (FlagGems' host "
+                         f"passes next_pow2(K) = {next_pow2(k)}), so the rest would be "
+                         f"dropped; give at least {k}")
+    if path != "SPLIT_N":
+        return
+    why = (f"SPLIT_N stages B in a bk x bn = {bk} x {bn} buffer viewed in MICRO_K x MICRO_N "
+           f"= {mk} x {mn} tiles, and a packed view of a buffer cannot pad")
+    checks.whole_tiles(op, [("bn (BLOCK_SIZE_N)", bn, "MICRO_N", mn),
+                            ("bk (BLOCK_SIZE_K)", bk, "MICRO_K", mk)], why)
+    checks.sub_block(op, sub_n, ("bn (BLOCK_SIZE_N)", bn), ("MICRO_N", mn),
+                     "each sub-block is a view of whole MICRO_N-wide tiles of the B stage "
+                     f"({bk} x {bn}), so a sub-block that cuts a tile or runs past bn writes "
+                     "past the stage buffer")
 
 
 def mm_even_k(m: int, n: int, k: int, **kw) -> Builder:

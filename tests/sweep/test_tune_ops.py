@@ -162,6 +162,6 @@ def test_a_space_with_nothing_left_says_why():
     with pytest.raises(K1SimError, match="^tune attention: every config was pruned before "
                        "running: ") as error:
         tune("attention", ["1x2x64x8"], ["0xA064"], cache=None)
-    assert "9 x tiling: BLOCK_SIZE_K not a multiple of MICRO_N" in str(error.value)
+    assert "9 x tiling: BLOCK_SIZE_K (next_pow2(D)) not a multiple of MICRO_N" in str(error.value)
     assert ("9 x illegal micro tile: micro tile (8, 16, 16) not in 0xA064's LEGAL_CONFIGS "
             "for f16: (MICRO_M=16, MICRO_K=8, MICRO_N=32)") in str(error.value)

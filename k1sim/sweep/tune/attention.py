@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 
+from k1sim.library.attention import tiling
 from k1sim.sweep.tune import prune
 from k1sim.sweep.tune.op import Op, Pruned
 
@@ -22,16 +23,13 @@ BLOCKS = (32, 64, 128)
 def space(shape, arch, dtype: str = "f16", blocks=BLOCKS):
     prune.check_dtype("attention", dtype)
     _, _, seq, dim = shape
-    bk = prune.next_pow2(dim)
     configs, pruned = [], []
     for bm, bn, micro in itertools.product(blocks, blocks, prune.micro_triples(arch, dtype)):
         mm_, mk, mn = micro
         meta = {"BLOCK_M": bm, "BLOCK_N": bn, "MICRO_M": mm_, "MICRO_K": mk, "MICRO_N": mn}
         problem = prune.first(
             prune.illegal_micro(arch, dtype, micro),
-            prune.tiling([("BLOCK_M", bm, "MICRO_M", mm_), ("BLOCK_N", bn, "MICRO_N", mn),
-                          ("BLOCK_N", bn, "MICRO_K", mk), ("BLOCK_SIZE_K", bk, "MICRO_K", mk),
-                          ("BLOCK_SIZE_K", bk, "MICRO_N", mn)]),
+            prune.tiling(tiling(dim, bm, bn, micro)),
             prune.redundant([("BLOCK_M", bm, "seq", seq), ("BLOCK_N", bn, "seq", seq)]),
             prune.registers(arch, dtype, "f32", micro))     # P @ V accumulates in f32
         (pruned.append(Pruned(meta, *problem)) if problem else configs.append(meta))
