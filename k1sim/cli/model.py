@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from k1sim.cli.arg_types import positive_int
 from k1sim.cli.exit_codes import ExitCode
 
 
@@ -32,7 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--no-cache", action="store_true", help="simulate everything afresh")
     p.add_argument("--no-tune", action="store_true", help="run the GEMMs with the default "
                    "64x64 blocks instead of tuning each shape on first use")
-    p.add_argument("--workers", type=int, metavar="N", help="local processes (default: cores)")
+    p.add_argument("--workers", type=positive_int, metavar="N", help="local processes (default: cores)")
     p.add_argument("--scheduler", metavar="ADDR", help="run on this Dask scheduler")
     p.set_defaults(run=run)
 

@@ -95,15 +95,18 @@ def _archs_and_saved_runs(arch_text, saved) -> tuple[dict, dict]:
 
 def _run_kernels(kernels, archs: dict, runs: dict) -> None:
     """Each kernel file timing-only on each arch, into ``runs``; one that cannot run on an
-    arch is skipped with the reason."""
+    arch is skipped with the reason. A file that does not parse or verify is an input
+    error, not a skip: it can run nowhere."""
     from k1sim.errors import K1SimError
+    from k1sim.ir.parser import parse_file
     from k1sim.simulator import Simulator
 
+    modules = [(label, path, parse_file(str(path))) for label, path in kernels]
     for name, arch in archs.items():
         sim = Simulator(arch)
-        for label, path in kernels:
+        for label, path, module in modules:
             try:
-                runs[name][label] = sim.execute(path, timing_only=True)
+                runs[name][label] = sim.execute(module, timing_only=True)
             except K1SimError as e:
                 print(f"{path}: skipped on {name}: {str(e).splitlines()[0]}",
                       file=sys.stderr)
@@ -120,8 +123,13 @@ def _kernel_files(items) -> list[tuple[str, Path]]:
         if path.is_dir():
             found += [(p.relative_to(path).with_suffix("").as_posix(), p)
                       for p in sorted(path.rglob("*.xsmt"))]
-        elif path.is_file():
+        elif path.is_file() and path.suffix in (".xsmt", ".json"):
             found.append((path.stem, path))
+        elif path.is_file():
+            raise K1SimError(f"{item}: k1sim roofline draws .xsmt kernels (or directories of "
+                             "them) and saved runs (.json of k1sim run --json); for a Python "
+                             "kernel, k1sim run SCRIPT --arch ID --json RUN.json, then draw "
+                             "RUN.json")
         else:
             raise K1SimError(f"{item}: no such kernel file or directory")
     seen, out = {}, []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from k1sim.cli.arg_types import positive_int
 from k1sim.cli.exit_codes import ExitCode
 from k1sim.errors import K1SimError
 
@@ -43,7 +44,7 @@ def add_executor_args(p) -> None:
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run on this Dask cluster (default: $K1SIM_SCHEDULER, else a local "
                    "process pool); needs the dask extra")
-    p.add_argument("--workers", type=int, help="local pool size (default: the cores; 1 runs "
+    p.add_argument("--workers", type=positive_int, help="local pool size (default: the cores; 1 runs "
                    "serially here)")
     p.add_argument("--cache", metavar="DIR", default=".k1sim-cache/sweep",
                    help="where finished points are kept (default .k1sim-cache/sweep)")

@@ -26,15 +26,19 @@ def model(source, arch="0xA064", threads=None, dtype: str = "f16", batch: int = 
     (``k1sim.model.tuning``); False runs the documented default blocks.
     """
     from k1sim.model.sources import load_model
+    archs, counts = _listed(arch), _listed(threads)
+    if not archs:
+        raise K1SimError(f"arch {arch!r}: give an arch id or YAML path (several: 0xA03C,0xA064)")
+    results, notes = [], []
+    # Every arch and thread count is checked before the model loads or a GEMM is tuned:
+    # a typo in the last arch must not cost the minutes the first one takes.
+    plan = [(a, loaded, _thread_counts(counts, loaded, len(archs) > 1, notes))
+            for a, loaded in [(a, load_arch(a)) for a in archs]]
+    dt = model_dtype(dtype)
     runner = Runner(cache_dir, workers, scheduler, progress)
     name, layers = load_model(source, batch, runner.root / "layers" if runner.root else None)
-    archs, counts = _listed(arch), _listed(threads)
-    results, notes = [], []
-    dt = model_dtype(dtype)
     try:
-        for a in archs:
-            loaded = load_arch(a)
-            fits = _thread_counts(counts, loaded, len(archs) > 1, notes)
+        for a, loaded, fits in plan:
             for t in fits:        # layers that need no GEMM config run while GEMMs tune
                 runner.start([kernel_call(x, loaded, dt) for x in layers
                               if x.mapped and x.kernel not in ("gemm", "view")], loaded, t)

@@ -22,7 +22,7 @@ from k1sim.errors import K1SimError
 from k1sim.sweep.cache import DEFAULT_DIR, RowCache, point_key
 from k1sim.sweep.executors import make_executor
 from k1sim.sweep.point import MEASURES, run_point
-from k1sim.sweep.source import source_of
+from k1sim.sweep.source import RUN_KEYS, check_run_settings, source_of
 
 
 def expand(axes: dict) -> list[dict]:
@@ -48,6 +48,8 @@ def sweep(kernel, axes: dict | None = None, *, scheduler: str | None = None,
     ``progress`` a stream for the progress bar (None: stderr when it is a terminal)."""
     source = source_of(kernel)
     points = expand({**(axes or {}), **{k: [v] for k, v in fixed.items()}})
+    check_run_settings(points)
+    source.check({name for point in points for name in point} - set(RUN_KEYS))
     rows, stats = run_points(source, points, scheduler=scheduler, workers=workers,
                              cache=cache, progress=progress, executor=executor)
     return to_frame(rows, points, stats)

@@ -46,6 +46,20 @@ class XsmtSource:
         """(program, scalar argument overrides) for ``params``."""
         return self.path, dict(params)
 
+    def check(self, names) -> None:
+        """Refuse, before any point runs, a file that does not parse or verify and a
+        parameter that names none of its arguments: every point would fail the same way."""
+        from k1sim.ir.launch import resolve_launch
+        from k1sim.ir.parser import parse_file
+
+        spec = resolve_launch(parse_file(self.path))
+        known = [a.name for a in spec.args]
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            raise K1SimError(f"sweep {self.path}: {', '.join(unknown)} names no argument of "
+                             f"kernel {spec.kernel}; its arguments: {', '.join(known)} (run "
+                             f"settings: {', '.join(RUN_KEYS)})")
+
 
 @dataclass(frozen=True)
 class BuilderSource:
@@ -80,17 +94,35 @@ class BuilderSource:
         arch's cores) are passed on when the function takes them, so its launch metadata
         names what runs."""
         func = self.function()
-        accepted = inspect.signature(func).parameters
-        unknown = sorted(set(params) - set(accepted))
-        if unknown:
-            raise K1SimError(f"{self.target} takes no parameter {', '.join(unknown)}; it "
-                             f"takes {', '.join(accepted)}")
+        accepted = self.check(params)
         kwargs = dict(params)
         if "arch" in accepted and arch is not None:
             kwargs["arch"] = arch.arch_id
         if "threads" in accepted and arch is not None:
             kwargs["threads"] = threads or arch.cores
         return func(**kwargs), {}
+
+
+    def check(self, names):
+        """The builder's parameters; a name among ``names`` that is none of them is refused
+        (before any point runs, as ``sweep`` calls it)."""
+        accepted = inspect.signature(self.function()).parameters
+        unknown = sorted(set(names) - set(accepted))
+        if unknown:
+            raise K1SimError(f"{self.target} takes no parameter {', '.join(unknown)}; it "
+                             f"takes {', '.join(accepted)}")
+        return accepted
+
+
+def check_run_settings(points: list) -> None:
+    """A thread count or clock that no arch can take is refused before any point runs."""
+    for key in ("threads", "freq_mhz"):
+        for point in points:
+            v = point.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                  or v <= 0 or (key == "threads" and v != int(v))):
+                raise K1SimError(f"sweep {key} {v!r}: give a positive "
+                                 + ("whole number" if key == "threads" else "clock in MHz"))
 
 
 def source_of(kernel) -> XsmtSource | BuilderSource:

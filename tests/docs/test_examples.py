@@ -3,9 +3,10 @@ runs, and prints what the doc shows.
 
 Mark an example by putting ``<!-- checked -->`` on the line right before its fence:
 
-* a ``sh`` block is a shell session: each ``$ command`` runs (in bash, in a scratch
-  directory where ``kernels/``, ``tests/`` and ``docs/`` point into the repository) and the
-  lines after it, up to the next ``$``, are its output: its stdout, or its stderr when it
+* a ``sh`` block is a shell session: each ``$ command`` (a line ending in ``\\`` goes
+  on to the next) runs in bash, in a scratch directory where ``kernels/``, ``tests/`` and
+  ``docs/`` point into the repository, and the lines after it, up to the next ``$``, are
+  its output: its stdout, or its stderr when it
   printed nothing on stdout. A line ``...`` (indented or not) stands for any number of
   lines (an elision).
   Commands of one block share the shell, so ``$ echo $?`` shows the previous exit code.
@@ -94,13 +95,17 @@ def scratch(tmp_path_factory):
 
 
 def _shell(block: str):
-    """[(command, shown output lines)] of a sh block."""
-    steps = []
+    """[(command, shown output lines)] of a sh block; a command line ending in a
+    backslash goes on over the next lines, as in the shell."""
+    steps, going_on = [], False
     for line in block.rstrip("\n").split("\n"):
-        if line.startswith("$ "):
+        if going_on:
+            steps[-1] = (steps[-1][0] + "\n" + line, [])
+        elif line.startswith("$ "):
             steps.append((line[2:], []))
         elif steps:
             steps[-1][1].append(line)
+        going_on = bool(steps) and not steps[-1][1] and line.endswith("\\")
     return steps
 
 
@@ -151,6 +156,11 @@ def test_example(doc, index, scratch):
                                      + "\nbut the command printed\n" + "\n".join(got)
                                      + "\n(K1SIM_UPDATE_DOCS=1 python -m pytest tests/docs "
                                      "refreshes it)")
+
+
+def test_a_command_goes_on_over_lines_ending_in_a_backslash():
+    steps = _shell("$ echo a \\\n    b\na b\n$ echo c\nc\n")
+    assert steps == [("echo a \\\n    b", ["a b"]), ("echo c", ["c"])]
 
 
 def test_every_doc_has_checked_examples():

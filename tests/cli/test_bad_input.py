@@ -1,0 +1,106 @@
+"""Mistakes at the command line are refused before any work, with a message that says
+where and what is allowed, exit code 2 (``INPUT``) and no traceback: each of these once
+ran for minutes first, ran every point only to fail each, or exited 0."""
+
+from pathlib import Path
+
+import pytest
+
+import k1sim.model.sources
+from k1sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+MM = str(ROOT / "kernels/mm_even_k.xsmt")
+BROKEN = "module {\n  tt.func @k(%a: i32) {\n    tt.return\n"
+
+
+def _main(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+@pytest.fixture
+def no_model_load(monkeypatch):
+    """A model load is the slow part before tuning: these checks must come before it."""
+    def refuse(*a, **k):
+        raise AssertionError("the model was loaded before its archs and threads were checked")
+    monkeypatch.setattr(k1sim.model.sources, "load_model", refuse)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--arch", "0xA03C,0xBEEF", "--threads", "1"], "unknown arch '0xBEEF'; known archs: "),
+    (["--arch", "0xA03C", "--threads", "0"], "threads = 0: 0xA03C has 4 cores (1 to 4)"),
+    (["--arch", "0xA03C", "--threads", "two"], "threads must be a positive integer, got 'two'"),
+    (["--arch", ","], "arch ',': give an arch id or YAML path"),
+])
+def test_model_checks_archs_and_threads_before_loading(capsys, no_model_load, argv, message):
+    code, out, err = _main(capsys, "model", "resnet50", *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(message)
+
+
+@pytest.mark.parametrize("argv", [
+    ["model", "resnet50", "--arch", "0xA03C", "--workers", "0"],
+    ["sweep", MM, "--axis", "M=32", "--workers", "0"],
+    ["tune", "mm", "--shape", "64x64x64", "--arch", "0xA03C", "--out", "x", "--workers", "-1"],
+])
+def test_a_worker_count_below_one_is_a_usage_error(capsys, argv):
+    # 0 used to mean "the default" silently, and -1 failed only once a pool started.
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2
+    assert "argument --workers: expected a whole number >= 1, got " in err
+
+
+def test_a_sweep_axis_that_names_no_argument_runs_no_point(capsys):
+    code, out, err = _main(capsys, "sweep", MM, "--axis", "Q=1,2", "--no-cache")
+    assert code == 2 and out == ""
+    assert err.strip() == (f"sweep {MM}: Q names no argument of kernel mm_kernel; its "
+                           "arguments: a, b, c, M, N, K (run settings: arch, threads, "
+                           "freq_mhz, timing_only, seed)")
+
+
+def test_a_builder_sweep_parameter_it_does_not_take_runs_no_point(capsys):
+    code, out, err = _main(capsys, "sweep", "k1sim.library:mm", "--axis", "zz=1", "--no-cache")
+    assert code == 2 and out == ""
+    assert err.startswith("k1sim.library:mm takes no parameter zz; it takes m, n, k, path")
+
+
+def test_a_sweep_of_a_file_that_does_not_parse_says_where(capsys, tmp_path):
+    bad = tmp_path / "bad.xsmt"
+    bad.write_text(BROKEN)
+    code, out, err = _main(capsys, "sweep", str(bad), "--axis", "M=1", "--no-cache")
+    assert code == 2 and out == ""
+    assert err.startswith(f"{bad}:4:1: error: expected '}}' to close the region opened at 2:")
+
+
+@pytest.mark.parametrize("threads", ["0", "-2"])
+def test_a_sweep_thread_count_no_arch_takes_is_refused(capsys, threads):
+    code, out, err = _main(capsys, "sweep", MM, "--axis", "M=32", "--threads", threads,
+                           "--no-cache")
+    assert code == 2 and out == ""
+    assert err.strip() == f"sweep threads {threads}: give a positive whole number"
+
+
+def test_roofline_refuses_a_file_that_does_not_parse_instead_of_skipping_it(capsys, tmp_path):
+    bad = tmp_path / "bad.xsmt"
+    bad.write_text(BROKEN)
+    code, out, err = _main(capsys, "roofline", "--arch", "0xA03C", str(bad), "--out",
+                           str(tmp_path / "r"))
+    assert code == 2 and out == ""
+    assert err.startswith(f"{bad}:4:1: error: ")
+    assert not (tmp_path / "r").exists()
+
+
+def test_roofline_says_how_to_draw_a_python_kernel(capsys, tmp_path):
+    script = tmp_path / "k.py"
+    script.write_text("import triton\n")
+    code, out, err = _main(capsys, "roofline", "--arch", "0xA03C", str(script))
+    assert code == 2 and out == ""
+    assert err.strip() == (f"{script}: k1sim roofline draws .xsmt kernels (or directories of "
+                           "them) and saved runs (.json of k1sim run --json); for a Python "
+                           "kernel, k1sim run SCRIPT --arch ID --json RUN.json, then draw "
+                           "RUN.json")
