@@ -19,7 +19,7 @@ from k1sim.arch_micro import check_micro
 from k1sim.cores import ArchTiming
 from k1sim.engine import budget
 from k1sim.engine import runtime_ops  # noqa: F401  (registers alloc and barrier semantics)
-from k1sim.engine.inputs import build_arguments
+from k1sim.engine.inputs import build_arguments, check_inputs
 from k1sim.engine.interpreter import is_parallel
 from k1sim.engine.launcher import run_kernel
 from k1sim.engine.seam import NullTiming
@@ -75,6 +75,7 @@ class Simulator:
         _check_parallel_loops(spec.func)
         warnings += check_micro(arch, _micro_tiles(spec.func), opts.strict)
         budget.check_programs(spec.grid, opts.max_programs)
+        check_inputs(spec.args, dict(opts.inputs))
         checks = check_expects(spec, opts.inputs, opts.args)
         budget.check_memory(budget.tensor_bytes(spec.args, dict(opts.inputs), checks,
                                                 opts.timing_only), opts.memory_limit)

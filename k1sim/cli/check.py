@@ -15,11 +15,16 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from k1sim.errors import K1SimError
     from k1sim.ir import launch
     from k1sim.ir.parser import parse_file
 
     from k1sim.simulator import check_expects
 
+    if args.file.endswith(".py"):
+        raise K1SimError(f"{args.file}: k1sim check reads .xsmt files; run a Python kernel's "
+                         "host script with k1sim run SCRIPT --arch ID (K1SIM_DUMP_PATH=DIR "
+                         "writes each kernel it launches as .xsmt)")
     spec = launch.resolve_launch(parse_file(args.file), kernel=args.kernel)
     check_expects(spec)  # names and shapes, as a run checks them before it starts
     for w in spec.warnings:

@@ -249,9 +249,12 @@ def _side_by_side(args) -> int:
         if getattr(args, flag):
             raise K1SimError(f"--{flag} writes one run: give one arch, not {args.arch}")
     runs, code = [], ExitCode.OK
-    for name in (a.strip() for a in args.arch.split(",") if a.strip()):
+    # Every arch loads before any runs: an unknown last one is not found after the others.
+    sims = [(name, Simulator(name, args.freq_mhz))
+            for name in (a.strip() for a in args.arch.split(",") if a.strip())]
+    for name, sim in sims:
         try:
-            result = Simulator(name, args.freq_mhz).execute(args.file, _options(args))
+            result = sim.execute(args.file, _options(args))
         except RuntimeFault as e:
             runs.append((name, str(e).splitlines()[0]))
             code = ExitCode.FAULT

@@ -44,15 +44,31 @@ def _fill(init: str, shape: tuple, element: str, rng) -> np.ndarray:
     return round_bf16(data) if element == "bf16" else data
 
 
+def check_inputs(kargs, inputs: dict) -> None:
+    """Each user array against its argument (a pointer argument of that name, its dtype
+    and shape), before anything reads them: an expect's shapes come from these arrays, so
+    a wrong one is named here, not as an expect whose operands do not fit."""
+    by_name = {a.name: a for a in kargs}
+    for name, array in inputs.items():
+        arg = by_name.get(name)
+        if arg is None:
+            raise K1SimError(f"input '{name}' names no kernel argument; arguments: "
+                             f"{', '.join(by_name)}")
+        if not arg.is_pointer:
+            raise K1SimError(f"'{name}' is a scalar argument ({arg.type}): give it with "
+                             f"--arg {name}=VALUE, not --input")
+        array = np.asarray(array)
+        dtype = storage_dtype(str(T.element_of(arg.type.pointee)))
+        if array.dtype != dtype:
+            raise K1SimError(f"input '{name}' is {array.dtype}, but the argument is "
+                             f"{arg.type} (needs {dtype})")
+        if arg.shape is not None and tuple(array.shape) != tuple(arg.shape):
+            raise K1SimError(f"input '{name}' has shape {list(array.shape)}, but the "
+                             f"argument's k1sim.shape is {list(arg.shape)}")
+
+
 def _user_array(arg, array, element: str, warnings: list) -> np.ndarray:
     array = np.asarray(array)
-    dtype = storage_dtype(element)
-    if array.dtype != dtype:
-        raise K1SimError(f"input '{arg.name}' is {array.dtype}, but the argument is "
-                         f"{arg.type} (needs {dtype})")
-    if arg.shape is not None and tuple(array.shape) != tuple(arg.shape):
-        raise K1SimError(f"input '{arg.name}' has shape {list(array.shape)}, but the "
-                         f"argument's k1sim.shape is {list(arg.shape)}")
     if element == "bf16":
         rounded = round_bf16(array)
         if not np.array_equal(rounded, array, equal_nan=True):
@@ -74,18 +90,15 @@ def build_arguments(kargs, inputs: dict, scalars: dict, seed: int, timing_only: 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise K1SimError(f"seed must be a non-negative integer, got {seed!r}; each "
                          "argument's data comes from the stream (seed, argument index)")
+    check_inputs(kargs, inputs)
     names = {a.name for a in kargs}
-    for what, given in (("input", inputs), ("argument value", scalars)):
-        for name in given:
-            if name not in names:
-                raise K1SimError(f"{what} '{name}' names no kernel argument; arguments: "
-                                 f"{', '.join(a.name for a in kargs)}")
+    for name in scalars:
+        if name not in names:
+            raise K1SimError(f"argument value '{name}' names no kernel argument; arguments: "
+                             f"{', '.join(a.name for a in kargs)}")
     values, allocs = [], {}
     for i, arg in enumerate(kargs):
         if not arg.is_pointer:
-            if arg.name in inputs:
-                raise K1SimError(f"'{arg.name}' is a scalar argument ({arg.type}): give it with "
-                                 f"--arg {arg.name}=VALUE, not --input")
             value = scalars.get(arg.name, arg.value)
             if value is None:
                 raise K1SimError(f"scalar argument '{arg.name}' ({arg.type}) has no value: "

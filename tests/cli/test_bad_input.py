@@ -104,3 +104,26 @@ def test_roofline_says_how_to_draw_a_python_kernel(capsys, tmp_path):
                            "them) and saved runs (.json of k1sim run --json); for a Python "
                            "kernel, k1sim run SCRIPT --arch ID --json RUN.json, then draw "
                            "RUN.json")
+
+
+def test_run_on_several_archs_loads_them_all_before_running_any(capsys):
+    code, out, err = _main(capsys, "run", MM, "--arch", "0xA03C,0xBEEF")
+    assert code == 2 and out == ""
+    assert err.startswith("unknown arch '0xBEEF'") and "0xA03C:" not in err
+
+
+def test_an_input_of_the_wrong_shape_is_named_before_the_expects_use_it(capsys, tmp_path):
+    # It used to read as an expect whose '@' operands do not fit, at the file's expect.
+    import numpy as np
+    np.save(tmp_path / "a.npy", np.zeros((8, 8), np.float16))
+    code, out, err = _main(capsys, "run", MM, "--input", f"a={tmp_path / 'a.npy'}")
+    assert code == 2 and out == ""
+    assert err.strip() == "input 'a' has shape [8, 8], but the argument's k1sim.shape is [64, 64]"
+
+
+def test_check_says_how_to_check_a_python_kernel(capsys, tmp_path):
+    script = tmp_path / "k.py"
+    script.write_text("import triton\n")
+    code, out, err = _main(capsys, "check", str(script))
+    assert code == 2 and out == ""
+    assert err.startswith(f"{script}: k1sim check reads .xsmt files; run a Python kernel's")
