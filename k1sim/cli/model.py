@@ -44,10 +44,16 @@ def run(args) -> int:
     from k1sim.model import ModelComparison, model
     from k1sim.model.text import comparison
 
+    tty = sys.stderr.isatty()
+
     def progress(done, total, call):
-        sys.stderr.write(f"\rk1sim: simulated {done}/{total} distinct kernels")
-        if done == total:
-            sys.stderr.write("\n")
+        # A terminal gets one line rewritten in place; a log or a pipe gets whole lines at
+        # each tenth, not one line of carriage returns.
+        line = f"k1sim: simulated {done}/{total} distinct kernels"
+        if tty:
+            sys.stderr.write(f"\r{line}" + ("\n" if done == total else ""))
+        elif done == total or done * 10 // total != (done - 1) * 10 // total:
+            sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
     out = model(args.model, args.arch, args.threads, args.dtype, args.batch,

@@ -127,3 +127,15 @@ def test_check_says_how_to_check_a_python_kernel(capsys, tmp_path):
     code, out, err = _main(capsys, "check", str(script))
     assert code == 2 and out == ""
     assert err.startswith(f"{script}: k1sim check reads .xsmt files; run a Python kernel's")
+
+
+def test_model_progress_in_a_log_is_whole_lines(capsys, tmp_path, monkeypatch):
+    # stderr is not a terminal here: each line ends, none is rewritten with a carriage return.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "net.csv").write_text("fc, 1, 10, 64,\ngemm2, 16, 16, 32,\n")
+    code, out, err = _main(capsys, "model", "net.csv", "--arch", "0xA03C", "--threads", "1",
+                           "--no-layers", "--no-tune", "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and "latency" in out
+    assert "\r" not in err
+    lines = [x for x in err.splitlines() if x.startswith("k1sim: simulated")]
+    assert lines and lines[-1] == "k1sim: simulated 2/2 distinct kernels"
