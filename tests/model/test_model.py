@@ -147,3 +147,11 @@ def test_several_archs_leave_out_thread_counts_above_an_archs_cores(cnn, tmp_pat
         model(cnn, "0xA03C", "1,8", "f16", cache_dir=tmp_path, workers=1)
     with pytest.raises(K1SimError, match="give at least one count from 1 to 4"):
         model(cnn, "0xA03C,0xA064", "8", "f16", cache_dir=tmp_path, workers=1)
+
+
+def test_a_bad_arch_or_thread_count_late_in_the_list_fails_before_anything_runs(cnn, tmp_path):
+    for arch, threads, message in (("0xA03C,0xBEEF", "1", "0xBEEF"),
+                                   ("0xA064,0xA03C", "0", "threads = 0")):
+        with pytest.raises(K1SimError, match=message):
+            model(cnn, arch, threads, "int8", cache_dir=tmp_path, workers=1)
+    assert not list(tmp_path.iterdir())      # nothing simulated, tuned or cached
