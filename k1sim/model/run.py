@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,8 +133,10 @@ class Runner:
         """Tuned configs for the GEMM ``shapes`` on ``arch`` (``k1sim.model.tuning``), on
         the runner's executor."""
         from k1sim.model.tuning import tune_gemms
+        # A run that reports its kernels reports its tuning too, on stderr (whole lines
+        # in a log): a cold ResNet-50 tunes for minutes before its first kernel is done.
         return tune_gemms(shapes, arch_name, arch, micro_of, cache=self.sweep_cache,
-                          executor=self.pool())
+                          executor=self.pool(), progress=sys.stderr if self.progress else None)
 
     def close(self, cancel: bool = False) -> None:
         """End the executor; ``cancel`` first drops what has not started (Ctrl-C)."""

@@ -121,18 +121,28 @@ def to_frame(rows: list, points: list, stats: dict):
 
 class Progress:
     """``[#####.....] 12/50 points, 4 ran, ETA 0:42`` on one line of ``stream``, redrawn
-    at most 10 times a second; silent when the stream is not a terminal. The ETA is the
-    mean time of the points run so far times the points left."""
+    at most 10 times a second. With no stream, stderr when it is a terminal, else
+    silent; a given stream that is not a terminal (a log, a pipe) gets the same text as
+    whole lines, one at each tenth of the points. The ETA is the mean time of the points
+    run so far times the points left."""
 
     def __init__(self, total: int, stream=None):
         self.stream = stream if stream is not None else (
             sys.stderr if sys.stderr.isatty() else None)
+        self.lines = self.stream is not None and not _is_terminal(self.stream)
         self.total, self.start, self.last, self.shown = total, time.monotonic(), 0.0, False
+        self.tenth = -1
 
     def update(self, done: int, ran: int) -> None:
         now = time.monotonic()
-        if self.stream is None or not self.total or (now - self.last < 0.1
-                                                     and done < self.total):
+        if self.stream is None or not self.total:
+            return
+        if self.lines:
+            tenth = done * 10 // self.total
+            if tenth == self.tenth or (ran == 0 and done < self.total):
+                return
+            self.tenth = tenth
+        elif now - self.last < 0.1 and done < self.total:
             return
         self.last, self.shown = now, True
         eta = ""
@@ -140,11 +150,17 @@ class Progress:
             left = (now - self.start) / ran * (self.total - done)
             eta = f", ETA {int(left // 60)}:{int(left % 60):02d}"
         filled = 30 * done // self.total
-        self.stream.write(f"\rk1sim sweep: [{'#' * filled}{'.' * (30 - filled)}] "
-                          f"{done}/{self.total} points, {ran} ran{eta}\033[K")
+        text = (f"k1sim sweep: [{'#' * filled}{'.' * (30 - filled)}] "
+                f"{done}/{self.total} points, {ran} ran{eta}")
+        self.stream.write(text + "\n" if self.lines else f"\r{text}\033[K")
         self.stream.flush()
 
     def close(self) -> None:
-        if self.shown:
+        if self.shown and not self.lines:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _is_terminal(stream) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -139,3 +139,17 @@ def test_model_progress_in_a_log_is_whole_lines(capsys, tmp_path, monkeypatch):
     assert "\r" not in err
     lines = [x for x in err.splitlines() if x.startswith("k1sim: simulated")]
     assert lines and lines[-1] == "k1sim: simulated 2/2 distinct kernels"
+
+
+def test_model_tuning_reports_its_progress_in_a_log(capsys, tmp_path, monkeypatch):
+    # A cold tuned run simulates the configs of every GEMM shape before its first layer:
+    # a log sees those points counted too, in whole lines.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "net.csv").write_text("gemm, 32, 64, 64,\n")
+    code, out, err = _main(capsys, "model", "net.csv", "--arch", "0xA03C", "--threads", "1",
+                           "--no-layers", "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and "latency" in out and "\r" not in err
+    tuning = [x for x in err.splitlines() if x.startswith("k1sim sweep: [")]
+    assert tuning and tuning[-1].endswith(" ran") and "points" in tuning[-1]
+    done, total = tuning[-1].split("] ")[1].split(" points")[0].split("/")
+    assert done == total and int(total) > 1
