@@ -22,7 +22,7 @@ from functools import lru_cache
 from itertools import product
 from math import prod
 
-from k1sim.memory.lines import Rect, RectIndex, bounds, flat, minus, size
+from k1sim.memory.lines import Rect, RectIndex, bounds, flat, minus_all, size
 
 SCOPES = ("global", "local", "fragment")
 
@@ -150,10 +150,7 @@ def _disjoint(rects: list[Rect]) -> list[Rect]:
     out: list[Rect] = []
     index = RectIndex()
     for r in rects:
-        pieces = [r]
-        for n in sorted(index.meeting(*bounds(r))):
-            pieces = [q for piece in pieces for q in minus(piece, out[n])]
-        for q in pieces:
+        for q in minus_all(r, [out[n] for n in sorted(index.meeting(*bounds(r)))]):
             index.add(len(out), q)
             out.append(q)
     return out

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import heapq
 
-from k1sim.memory.lines import RectIndex, bounds, minus, overlap, size, split_front, split_lines
+from k1sim.memory.lines import (RectIndex, bounds, minus_all, overlap, size, split_front,
+                                split_lines)
 
 Victim = tuple   # (alloc, rect, dirty lines): lines leaving the cache that must be written
 
@@ -117,9 +118,7 @@ class LineCache:
             near = meets[i]
             if not any(_meet(x, rect) for x in near):
                 continue                           # shares no line with the access
-            pieces = [rect]
-            for x in near:
-                pieces = [q for piece in pieces for q in minus(piece, x)]
+            pieces = minus_all(rect, near)
             left = sum(size(q) for q in pieces)
             if left == size(rect):
                 continue                           # untouched
@@ -193,16 +192,9 @@ class LineCache:
 
 def _without(rects, held) -> list:
     """The lines of ``rects`` in none of ``held``, as rects."""
-    index = RectIndex()
-    for n, h in enumerate(held):
-        index.add(n, h)
-    out = []
-    for x in rects:
-        pieces = [x]
-        for n in sorted(index.meeting(*bounds(x))):
-            pieces = [q for piece in pieces for q in minus(piece, held[n])]
-        out.extend(pieces)
-    return out
+    index = RectIndex.of(held)
+    return [q for x in rects
+            for q in minus_all(x, [held[n] for n in sorted(index.meeting(*bounds(x)))])]
 
 
 def unique_victims(groups) -> list[list[Victim]]:
@@ -214,11 +206,9 @@ def unique_victims(groups) -> list[list[Victim]]:
     for victims in groups:
         kept = []
         for alloc, rect, dirty in victims:
-            pieces = [rect]
             held, index = seen.get(alloc, ((), None))
-            for n in sorted(index.meeting(*bounds(rect))) if index else ():
-                if _meet(rect, held[n]):
-                    pieces = [q for piece in pieces for q in minus(piece, held[n])]
+            near = sorted(index.meeting(*bounds(rect))) if index else ()
+            pieces = minus_all(rect, [h for n in near if _meet(rect, h := held[n])])
             left = sum(size(q) for q in pieces)
             share = dirty * left // size(rect)
             kept.extend((alloc, q, share * size(q) // left) for q in pieces)

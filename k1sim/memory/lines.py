@@ -120,6 +120,14 @@ def minus(e: Rect, x: Rect) -> list[Rect]:
     return pieces
 
 
+def minus_all(r: Rect, others) -> list[Rect]:
+    """The lines of ``r`` in none of ``others``, as rects (cut by each in turn)."""
+    pieces = [r]
+    for x in others:
+        pieces = [q for piece in pieces for q in minus(piece, x)]
+    return pieces
+
+
 def split_front(r: Rect, k: int) -> tuple[Rect | None, Rect | None]:
     """(first lines of ``r``, the rest): whole rows of a pitched rect (so the front can
     be up to a row longer than ``k``), exactly ``k`` lines of a flat run."""
@@ -172,6 +180,14 @@ class RectIndex:
         self._pitched: list = []
         self._span = [0, 0]            # widest bounds ever added: flat, pitched
 
+    @classmethod
+    def of(cls, rects) -> "RectIndex":
+        """An index of ``rects`` keyed by their positions in the list."""
+        index = cls()
+        for n, r in enumerate(rects):
+            index.add(n, r)
+        return index
+
     def __len__(self) -> int:
         return len(self._flat) + len(self._pitched)
 
@@ -189,19 +205,16 @@ class RectIndex:
 
     def meeting(self, a: int, b: int) -> list:
         """Keys whose bounds overlap lines ``[a, b)``, flat runs first."""
-        out = []
-        flat_rows = self._flat
-        if self._disjoint:
-            j = bisect_left(flat_rows, (a,))
-            if j and flat_rows[j - 1][1] > a:
-                out.append(flat_rows[j - 1][2])
+        flat, pitched = self._flat, self._pitched
+        if self._disjoint:                         # only the run before ``a`` may reach it
+            j = bisect_left(flat, (a,))
+            j -= bool(j and flat[j - 1][1] > a)
         else:
-            j = bisect_left(flat_rows, (a - self._span[0],))
-        for kind, rows in ((0, flat_rows), (1, self._pitched)):
-            if kind:
-                j = bisect_left(rows, (a - self._span[1],))
-            for i in range(j, bisect_left(rows, (b,))):
-                row = rows[i]
-                if row[1] > a:
-                    out.append(row[2])
-        return out
+            j = bisect_left(flat, (a - self._span[0],))
+        return (_ending_after(flat, j, a, b)
+                + _ending_after(pitched, bisect_left(pitched, (a - self._span[1],)), a, b))
+
+
+def _ending_after(rows: list, j: int, a: int, b: int) -> list:
+    """Keys of ``rows[j:]`` that start before ``b`` and end after ``a``."""
+    return [row[2] for row in rows[j:bisect_left(rows, (b,))] if row[1] > a]

@@ -318,9 +318,7 @@ class _Fill:
             return False
         index, held = self._index, mine.rects
         if index is None:
-            index = self._index = RectIndex()
-            for n, r in enumerate(held):
-                index.add(n, r)
+            index = self._index = RectIndex.of(held)
         return any(overlap(x, held[n]) for x in fp.rects for n in index.meeting(*bounds(x)))
 
     def landed(self, _event) -> None:
