@@ -120,7 +120,7 @@ def to_frame(rows: list, points: list, stats: dict):
 
 
 class Progress:
-    """``[#####.....] 12/50 points, 4 ran, ETA 0:42`` on one line of ``stream``, redrawn
+    """``k1sim: [#####.....] 12/50 points, 4 ran, ETA 0:42`` on one line of ``stream``, redrawn
     at most 10 times a second. With no stream, stderr when it is a terminal, else
     silent; a given stream that is not a terminal (a log, a pipe) gets the same text as
     whole lines, one at each tenth of the points. The ETA is the mean time of the points
@@ -150,7 +150,7 @@ class Progress:
             left = (now - self.start) / ran * (self.total - done)
             eta = f", ETA {int(left // 60)}:{int(left % 60):02d}"
         filled = 30 * done // self.total
-        text = (f"k1sim sweep: [{'#' * filled}{'.' * (30 - filled)}] "
+        text = (f"k1sim: [{'#' * filled}{'.' * (30 - filled)}] "
                 f"{done}/{self.total} points, {ran} ran{eta}")
         self.stream.write(text + "\n" if self.lines else f"\r{text}\033[K")
         self.stream.flush()

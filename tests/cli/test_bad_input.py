@@ -149,7 +149,7 @@ def test_model_tuning_reports_its_progress_in_a_log(capsys, tmp_path, monkeypatc
     code, out, err = _main(capsys, "model", "net.csv", "--arch", "0xA03C", "--threads", "1",
                            "--no-layers", "--cache-dir", str(tmp_path / "c"))
     assert code == 0 and "latency" in out and "\r" not in err
-    tuning = [x for x in err.splitlines() if x.startswith("k1sim sweep: [")]
+    tuning = [x for x in err.splitlines() if x.startswith("k1sim: [") and "points" in x]
     assert tuning and tuning[-1].endswith(" ran") and "points" in tuning[-1]
     done, total = tuning[-1].split("] ")[1].split(" points")[0].split("/")
     assert done == total and int(total) > 1

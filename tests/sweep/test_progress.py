@@ -29,5 +29,5 @@ def test_a_terminal_gets_one_line_redrawn_in_place():
         bar.update(done, done)
     bar.close()
     text = tty.getvalue()
-    assert text.startswith("\rk1sim sweep: [") and text.endswith("3/3 points, 3 ran\033[K\n")
+    assert text.startswith("\rk1sim: [") and text.endswith("3/3 points, 3 ran\033[K\n")
     assert text.count("\n") == 1
