@@ -94,9 +94,9 @@ def access(value, window: tuple | None = None) -> Access | None:
     if isinstance(value, BlockPtr):
         if window is not None:
             value = value.window(*window)
-        base, shape, share, origin = _in_bounds(value)
-        return Access(value.alloc.serial, origin, value.block, value.strides,
-                      share, value.alloc.itemsize, value, base, shape)
+        inside = value.inside()
+        return Access(value.alloc.serial, inside.origin, value.block, value.strides,
+                      inside.share, value.alloc.itemsize, value, inside.base, inside.shape)
     if isinstance(value, Pointers):
         return Access(value.alloc.serial, None, value.offsets.shape, (), 1.0,
                       value.alloc.itemsize, value)
@@ -106,26 +106,6 @@ def access(value, window: tuple | None = None) -> Access | None:
     return None
 
 
-def _in_bounds(p: BlockPtr) -> tuple[int, tuple, float, int]:
-    """The first element and shape of the part of a block pointer's window inside its
-    bounds (a zero-size shape when none of it is), that part's share of the window, and
-    the window's first element (``p.origin()``, in the same pass: this runs per transfer)."""
-    base = origin = p.base
-    shape, inside, total = [], 1, 1
-    for off, n, bound, stride in zip(p.offsets, p.block, p.shape, p.strides):
-        lo = -off if off < 0 else 0
-        hi = bound - off
-        if hi > n:
-            hi = n
-        extent = hi - lo if hi > lo else 0
-        shape.append(extent)
-        base += (off + lo) * stride
-        origin += off * stride
-        inside *= extent
-        total *= n
-    return base, tuple(shape), inside / total if total else 0.0, origin
-
-
 def in_bounds_share(p: BlockPtr) -> float:
     """The share of a block pointer's window inside its bounds."""
-    return _in_bounds(p)[2]
+    return p.inside().share

@@ -15,7 +15,7 @@ import numpy as np
 
 from k1sim.engine.barriers import Barrier
 from k1sim.engine.seam import access
-from k1sim.errors import K1SimError
+from k1sim.errors import K1SimError, RuntimeFault
 from k1sim.functional.dtypes import storage_dtype
 from k1sim.functional.memory import Allocation
 from k1sim.ir import types as T
@@ -26,6 +26,15 @@ def op_where(op) -> str:
     here = str(op.pos) if op.pos is not None else "<built>"
     py = op.python_loc()
     return f"{here} (at {py})" if py else here
+
+
+def fault(op, ctx: "ThreadCtx | None", message: str) -> RuntimeFault:
+    """A runtime fault at ``op``, saying which thread and program ran it."""
+    notes = [f"  on {ctx.describe()}"] if ctx is not None else []
+    if op.pos is None:
+        return RuntimeFault(f"'{op.name}': {message}", None, op.python_loc(), notes,
+                            filename=op.python_loc() or "<built>")
+    return RuntimeFault(message, op.pos, op.python_loc(), notes)
 
 
 class Launch:

@@ -23,6 +23,7 @@ from itertools import count
 import numpy as np
 
 from k1sim.functional.errors import FunctionalError
+from k1sim.functional.inside import Inside, inside_of
 
 
 class MemoryFault(FunctionalError):
@@ -111,17 +112,39 @@ def row_major(shape) -> tuple:
     return tuple(reversed(strides))
 
 
-@dataclass(frozen=True)
 class BlockPtr:
     """A ``block``-shaped window at ``offsets`` of a tensor of ``shape`` (the bounds)
-    laid out with ``strides`` from element ``base`` of ``alloc``."""
+    laid out with ``strides`` from element ``base`` of ``alloc``.
 
-    alloc: Allocation
-    base: int
-    shape: tuple
-    strides: tuple
-    offsets: tuple
-    block: tuple
+    A value: never changed once made (``advance`` and ``window`` make new ones), so its
+    ``inside()``, which every load, store and timed transfer of it reads, is computed once.
+    A plain class rather than a frozen dataclass: kernels make one per block per program,
+    and a frozen dataclass's constructor costs four times as much."""
+
+    __slots__ = ("alloc", "base", "shape", "strides", "offsets", "block", "_inside")
+
+    def __init__(self, alloc: Allocation, base: int, shape: tuple, strides: tuple,
+                 offsets: tuple, block: tuple):
+        self.alloc = alloc
+        self.base = base
+        self.shape = shape
+        self.strides = strides
+        self.offsets = offsets
+        self.block = block
+        self._inside = None
+
+    def _key(self) -> tuple:
+        return (self.alloc, self.base, self.shape, self.strides, self.offsets, self.block)
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is BlockPtr and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"BlockPtr(alloc={self.alloc!r}, base={self.base}, shape={self.shape}, "
+                f"strides={self.strides}, offsets={self.offsets}, block={self.block})")
 
     @classmethod
     def view(cls, alloc: Allocation, base: int, block, strides=None) -> "BlockPtr":
@@ -130,17 +153,30 @@ class BlockPtr:
         return cls(alloc, base, block, tuple(strides or row_major(block)), (0,) * len(block), block)
 
     def advance(self, deltas) -> "BlockPtr":
-        offsets = tuple(o + int(d) for o, d in zip(self.offsets, deltas))
+        """The window moved by ``deltas`` (ints); itself when they are all zero."""
+        if not any(deltas):
+            return self
+        offsets = tuple(o + d for o, d in zip(self.offsets, deltas))
         return BlockPtr(self.alloc, self.base, self.shape, self.strides, offsets, self.block)
 
     def window(self, offsets, shape) -> "BlockPtr":
-        """The ``shape`` window at ``offsets`` inside this block, clipped to the block."""
+        """The ``shape`` window at ``offsets`` inside this block, clipped to the block
+        (itself when that is the whole block)."""
         at, block = [], []
         for p, o, n, b in zip(self.offsets, offsets, shape, self.block):
             o = int(o)
             at.append(p + o)
             block.append(max(0, min(n, b - o)))
-        return BlockPtr(self.alloc, self.base, self.shape, self.strides, tuple(at), tuple(block))
+        at, block = tuple(at), tuple(block)
+        if at == self.offsets and block == self.block:
+            return self
+        return BlockPtr(self.alloc, self.base, self.shape, self.strides, at, block)
+
+    def inside(self) -> Inside:
+        """The in-bounds part of the window (see ``Inside``), computed at its first use."""
+        if self._inside is None:
+            self._inside = inside_of(self)
+        return self._inside
 
     def origin(self) -> int:
         """The element address of the window's first element."""
@@ -185,31 +221,22 @@ def subview_pack(p: BlockPtr, offsets, shape, packed) -> BlockPtr:
     return BlockPtr.view(p.alloc, base, block, (p0 * s0, p1 * s1, s0, s1))
 
 
-def _box(p: BlockPtr, checked, what: str):
-    """The in-bounds part of the window: a box, since each dim's indices are a run.
-
-    Returns the box's slices (in block positions) and the address of its first
-    element, or None for the address when the box is empty. Faults on an
-    unchecked dim out of bounds, and on a box reaching outside the allocation.
-    """
-    box, start, low, high = [], p.base, 0, 0
-    for d, (off, n, bound, stride) in enumerate(zip(p.offsets, p.block, p.shape, p.strides)):
-        lo, hi = min(n, max(0, -off)), max(0, min(n, bound - off))
-        if d not in checked and (lo, hi) != (0, n):
+def _checked(p: BlockPtr, checked, what: str) -> Inside:
+    """The in-bounds part of the window (a box, since each dim's indices are a run), after
+    the checks of an access: faults on an unchecked dim out of bounds, and on a box
+    reaching outside the allocation."""
+    inside = p.inside()
+    for d in inside.partial:
+        if d not in checked:
+            (lo, hi), off = inside.runs[d], p.offsets[d]
             bad = off if lo else off + hi
             raise MemoryFault(f"memory fault from an out-of-bounds {what}: index {bad} "
                               f"on dim {d} is outside the bounds "
-                              f"[0, {bound}) and dim {d} is not boundary-checked "
+                              f"[0, {p.shape[d]}) and dim {d} is not boundary-checked "
                               f"(boundaryCheck = {sorted(checked)})")
-        box.append(slice(lo, max(lo, hi)))
-        start += (off + lo) * stride
-        span = (hi - lo - 1) * stride
-        low, high = low + min(0, span), high + max(0, span)
-    if any(b.stop == b.start for b in box):
-        return tuple(box), None
-    if start + low < 0 or start + high >= p.alloc.size:
-        _check_in_allocation(p.alloc, _box_addresses(p, box, start), what)
-    return tuple(box), start
+    if inside.reaches_out:
+        _check_in_allocation(p.alloc, _box_addresses(p, inside.box(), inside.start), what)
+    return inside
 
 
 def _box_addresses(p: BlockPtr, box, start: int) -> np.ndarray:
@@ -250,29 +277,31 @@ PADDING_FILL = {2: np.nan, 3: -np.inf, 4: np.inf}
 def read_block(p: BlockPtr, checked=(), padding=None):
     """``tt.load`` of a block pointer: out-of-bounds elements on checked dims read
     zero, or ``PADDING_FILL[padding]`` for floats; None in a timing-only run."""
-    box, start = _box(p, set(checked), "load")
+    inside = _checked(p, checked, "load")
     data = p.alloc.data
     if data is None:
         return None
     fill = PADDING_FILL.get(padding, 0) if data.dtype.kind == "f" else 0
     out = np.full(p.block, fill, data.dtype)
-    if start is not None:
-        view = _box_view(p, box, start)
-        out[box] = view if view is not None else data[_box_addresses(p, box, start)]
+    if inside.start is not None:
+        box = inside.box()
+        view = _box_view(p, box, inside.start)
+        out[box] = view if view is not None else data[_box_addresses(p, box, inside.start)]
     return out
 
 
 def write_block(p: BlockPtr, value, checked=()) -> None:
     """``tt.store`` to a block pointer: writes the in-bounds elements."""
-    box, start = _box(p, set(checked), "store")
-    if p.alloc.data is None or value is None or start is None:
+    inside = _checked(p, checked, "store")
+    if p.alloc.data is None or value is None or inside.start is None:
         return
+    box = inside.box()
     part = np.broadcast_to(np.asarray(value), p.block)[box]
-    view = _box_view(p, box, start)
+    view = _box_view(p, box, inside.start)
     if view is not None:
         view[...] = part
     else:
-        p.alloc.data[_box_addresses(p, box, start)] = part
+        p.alloc.data[_box_addresses(p, box, inside.start)] = part
 
 
 def _lanes(ptrs, mask):

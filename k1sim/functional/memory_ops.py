@@ -17,16 +17,26 @@ def _ints(values) -> list[int]:
 
 @semantic("tt.make_tensor_ptr")
 def _make_tensor_ptr(op, args, ctx):
-    base, *rest = args
-    r = len(rest) // 3
-    block = op.results[0].type.pointee.shape
-    return mem.BlockPtr(base.alloc, base.offset, tuple(_ints(rest[:r])),
-                        tuple(_ints(rest[r:2 * r])), tuple(_ints(rest[2 * r:])), tuple(block))
+    return _prepared_make_tensor_ptr(op)(op, args, ctx)
+
+
+@prepared("tt.make_tensor_ptr")
+def _prepared_make_tensor_ptr(op):
+    """``tt.make_tensor_ptr`` with the op's rank and block shape read once."""
+    r = (len(op.operands) - 1) // 3
+    block = tuple(op.results[0].type.pointee.shape)
+
+    def make_tensor_ptr(op, args, ctx):
+        base = args[0]
+        return mem.BlockPtr(base.alloc, base.offset, tuple(map(int, args[1:r + 1])),
+                            tuple(map(int, args[r + 1:2 * r + 1])),
+                            tuple(map(int, args[2 * r + 1:])), block)
+    return make_tensor_ptr
 
 
 @semantic("tt.advance")
 def _advance(op, args, ctx):
-    return args[0].advance(_ints(args[1:]))
+    return args[0].advance(tuple(map(int, args[1:])))
 
 
 @semantic("tt.addptr")
@@ -71,6 +81,20 @@ def _store(op, args, ctx):
         mem.write_block(ptr, value, op.prop("boundaryCheck") or ())
     else:
         mem.scatter(ptr, value, mask[0] if mask else None)
+
+
+@prepared("tt.store")
+def _prepared_store(op):
+    """``_store`` with the op's boundary check read once (a block pointer's store reads
+    it alone)."""
+    checked = tuple(op.prop("boundaryCheck") or ())
+
+    def store(op, args, ctx):
+        if isinstance(args[0], mem.BlockPtr):
+            mem.write_block(args[0], args[1], checked)
+        else:
+            _store(op, args, ctx)
+    return store
 
 
 @semantic("xsmt.subview")

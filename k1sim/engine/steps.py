@@ -1,0 +1,101 @@
+"""How the interpreter runs one op, decided once per op: its step.
+
+A step is ``run(ctx, vals) -> args``: it reads the op's operand values from the frame
+``vals``, puts the op's results in it, and returns the operand values (the ``args`` the
+timing seam is handed). Everything that depends on the op alone is resolved when the step
+is made, not at every execution: the op's warning, its semantics (specialised to the op
+where its kind has a specialiser), how many results it has, and for a timing-only run
+which values it leaves uncomputed.
+
+In a timing-only run a tensor of floats is never computed, and neither is anything derived
+from a value that was not: those values are None. An op that reads an address (a load or
+store) still runs when only its data are missing, so its address is checked.
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+from operator import is_, itemgetter
+
+from k1sim.engine.state import fault
+from k1sim.errors import K1SimError, RuntimeFault
+from k1sim.functional.semantics import OP_WARNINGS, SEMANTICS, semantics_of
+from k1sim.ir import types as T
+
+# Ops whose addresses are checked even when their data is unknown: operand 0 is the
+# address, operand 1 the data (a store's value, a load's mask), the rest more addresses.
+MEMORY_OPS = ("tt.load", "tt.store", "xsmt.descriptor_load_view")
+
+_NONE = repeat(None)   # ``map(is_, args, _NONE)``: which args are None, without a frame per arg
+
+
+def _any_none(args) -> bool:
+    return any(map(is_, args, _NONE))
+
+
+def _address_missing(args) -> bool:
+    return args[0] is None or any(map(is_, args[2:], _NONE))
+
+
+def float_results(op) -> bool:
+    return any(isinstance(r.type, T.TensorType) and T.is_float(r.type) for r in op.results)
+
+
+def operand_getter(op):
+    """``get(vals)``: the op's operand values, as a tuple."""
+    operands = tuple(op.operands)
+    if len(operands) > 1:
+        return itemgetter(*operands)
+    if operands:
+        only = operands[0]
+        return lambda vals: (vals[only],)
+    return lambda vals: ()
+
+
+def runner(op, timing_only: bool):
+    """The op's step (see the module doc)."""
+    get = operand_getter(op)
+    warning = OP_WARNINGS.get(op.name)
+    message = warning(op) if warning is not None else None
+    results = tuple(op.results)
+    single = results[0] if len(results) == 1 else None
+    if timing_only and float_results(op) and op.name not in MEMORY_OPS:
+        return _never_computed(op, get, message, results)
+    unknown = None
+    if timing_only and op.operands:
+        unknown = _address_missing if op.name in MEMORY_OPS else _any_none
+    semantics = semantics_of(op) or SEMANTICS[op.name]
+    missing = None if len(results) <= 1 else (None,) * len(results)
+
+    def run(ctx, vals):
+        args = get(vals)
+        if message is not None:
+            ctx.warn(op, message)
+        if unknown is not None and unknown(args):
+            out = missing
+        else:
+            try:
+                out = semantics(op, args, ctx)
+            except K1SimError as e:
+                if isinstance(e, RuntimeFault):
+                    raise
+                raise fault(op, ctx, str(e)) from None
+        if single is not None:
+            vals[single] = out
+        elif results:
+            for r, v in zip(results, out):
+                vals[r] = v
+        return args
+    return run
+
+
+def _never_computed(op, get, message, results):
+    """The step of an op whose results a timing-only run never computes (float tensors)."""
+    def run(ctx, vals):
+        args = get(vals)
+        if message is not None:
+            ctx.warn(op, message)
+        for r in results:
+            vals[r] = None
+        return args
+    return run
