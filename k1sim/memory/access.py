@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
-from math import prod
+from math import lcm, prod
 
 from k1sim.memory.lines import Rect, RectIndex, bounds, flat, minus_all, size
 
@@ -86,6 +86,28 @@ def _footprint(eb: int, base: int, shape: tuple, strides: tuple, line: int) -> F
             s = -s
         dims.append((s * eb, n))
     dims.sort()
+    # Moving a window by a whole number of its rects' row pitches moves its lines and
+    # nothing else: windows of one shape at many places (a store per output tile) share
+    # one computed footprint, shifted.
+    period = line * lcm(*(pitch // line for pitch, _ in dims if pitch % line == 0))
+    offset = start % period
+    return _shifted(_lines_of(offset, tuple(dims), eb, line), (start - offset) // line)
+
+
+def _shifted(fp: Footprint, d: int) -> Footprint:
+    """``fp`` moved ``d`` lines on (a whole number of rows of each pitched rect)."""
+    if not d:
+        return fp
+    rects = tuple((r[0], r[1] + d // r[0], r[2], r[3], r[4]) if r[0]
+                  else flat(r[3] + d, r[4] + d) for r in fp.rects)
+    return Footprint(rects, fp.lines, fp.partial_lines, fp.sequential, fp.first_line + d,
+                     fp.last_line + d)
+
+
+@lru_cache(maxsize=4096)
+def _lines_of(start: int, dims: tuple, eb: int, line: int) -> Footprint:
+    """The footprint of ``dims`` (sorted (pitch bytes, count), elements of ``eb`` bytes)
+    from byte ``start``."""
     run, levels = eb, []                       # contiguous run, then (pitch, count) levels
     for pitch, n in dims:
         if not levels and pitch <= run:        # continues (or overlaps) the run

@@ -22,6 +22,7 @@ and a split shares them in proportion. Evicting an entry with dirty lines hands 
 from __future__ import annotations
 
 import heapq
+from functools import lru_cache
 
 from k1sim.memory.lines import (RectIndex, bounds, minus_all, overlap, size, split_front,
                                 split_lines)
@@ -75,21 +76,19 @@ class LineCache:
     def touch(self, alloc, rects, write: bool) -> tuple[int, list, list[Victim]]:
         """``access``, also giving the rects of the lines that missed: what the level
         below must serve (all of a sweep bigger than the cache)."""
-        total = sum(size(r) for r in rects)
-        if total > self.capacity:                  # a sweep finds only what it reaches early
-            hits = self.resident(alloc, split_lines(rects, self.capacity, True))
-            dirty = self._take(alloc, rects)[1]
-            missed = rects
-        else:
-            touched: list = []
-            hits, dirty = self._take(alloc, rects, touched)
-            missed = rects if not hits else [] if hits == total else _without(rects, touched)
-        return hits, missed, self._insert(alloc, rects, total if write else dirty, total)
+        total = sum(r[2] * (r[4] - r[3]) for r in rects)
+        if total > self.capacity:
+            return self._sweep(alloc, rects, write, total)
+        touched: list = []
+        hits, dirty = self._take(alloc, rects, touched)
+        missed = rects if not hits else [] if hits == total else _without(rects, touched)
+        return hits, missed, self._insert(alloc, rects, total if write else dirty, total, rects)
 
     def absorb(self, alloc, rect, dirty: int) -> list[Victim]:
         """Take lines written back from the level above (neither a hit nor a miss)."""
         held = self._take(alloc, (rect,))[1]
-        return self._insert(alloc, (rect,), min(size(rect), dirty + held), size(rect))
+        n = size(rect)
+        return self._insert(alloc, (rect,), min(n, dirty + held), n, (rect,))
 
     def take_dirty(self) -> list[Victim]:
         """Every dirty line, marked clean (what a flush writes back)."""
@@ -100,48 +99,96 @@ class LineCache:
                 e[2] = 0
         return out
 
-    def _take(self, alloc, rects, touched=None) -> tuple[int, int]:
-        """Remove ``rects``' lines from the entries holding them: (lines removed, how
-        many of them were dirty); ``touched`` collects those entries' rects. Entries are
-        cut oldest first (by id), each by the rects whose bounds meet it, in order."""
-        index = self._by_alloc.get(alloc)
-        if not index:
-            return 0, 0
-        meets: dict[int, list] = {}                # entry id -> rects that may cut it
-        for x in rects:
-            for i in index.meeting(*bounds(x)):
-                meets.setdefault(i, []).append(x)
-        removed = dirty = 0
-        entries = self._entries
-        for i in sorted(meets):
-            alloc_, rect, e_dirty, stamp = entries[i]
-            near = meets[i]
-            if not any(_meet(x, rect) for x in near):
-                continue                           # shares no line with the access
-            pieces = minus_all(rect, near)
-            left = sum(size(q) for q in pieces)
-            if left == size(rect):
-                continue                           # untouched
-            self._drop(i)
-            if touched is not None:
-                touched.append(rect)
-            removed += size(rect) - left
+    def _sweep(self, alloc, rects, write: bool, total: int) -> tuple[int, list, list[Victim]]:
+        """A transfer with more lines than the cache: it finds only what it reaches early
+        and leaves its last ``capacity`` lines."""
+        front, kept, kept_lines = _ends(rects if type(rects) is tuple else tuple(rects),
+                                        self.capacity)
+        hits = self.resident(alloc, front)
+        if kept_lines < self.capacity:                     # whole rows fell short
+            dirty = self._take(alloc, rects)[1]
+            return hits, rects, self._insert(alloc, rects, total if write else dirty, total,
+                                             kept)
+        # The tail fills the cache, so every line held before leaves, oldest first: what
+        # taking the sweep's lines out, then evicting entry by entry, would hand back,
+        # without building the entries in between. A cut entry's pieces take new ids in
+        # turn, as ``_take`` gives them.
+        cuts = {i: (pieces, left) for i, pieces, left in self._cuts(alloc, rects)}
+        leaving, nid, dirty = [], self._ids, 0
+        for i, (alloc_, rect, e_dirty, stamp) in self._entries.items():   # id order
+            cut = cuts.get(i)
+            if cut is None:
+                leaving.append((stamp, i, alloc_, rect, e_dirty))
+                continue
+            pieces, left = cut
             keep = e_dirty * left // size(rect)
             dirty += e_dirty - keep
             for q in pieces:
-                share = keep * size(q) // left if left else 0
-                self._add(alloc, q, share, stamp)
+                nid += 1
+                leaving.append((stamp, nid, alloc_, q, keep * size(q) // left))
+        leaving.sort()
+        self._ids = nid
+        self._entries, self._by_alloc, self._lru, self.used = {}, {}, [], 0
+        return hits, rects, self._insert(alloc, rects, total if write else dirty, total, kept,
+                                         [(a, r, d) for _, _, a, r, d in leaving])
+
+    def _cuts(self, alloc, rects) -> list:
+        """The entries ``rects`` take lines from, oldest first (by id): (id, the pieces
+        left of it, their lines). Each is cut by the rects whose bounds meet it, in order."""
+        index = self._by_alloc.get(alloc)
+        if not index:
+            return []
+        if len(rects) == 1:
+            near = rects
+            pairs = [(i, near) for i in sorted(index.meeting(*bounds(rects[0])))]
+        else:
+            meets: dict[int, list] = {}            # entry id -> rects that may cut it
+            for x in rects:
+                for i in index.meeting(*bounds(x)):
+                    meets.setdefault(i, []).append(x)
+            pairs = [(i, meets[i]) for i in sorted(meets)]
+        out = []
+        entries = self._entries
+        for i, near in pairs:
+            rect = entries[i][1]
+            if not any(_meet(x, rect) for x in near):
+                continue                           # shares no line with the access
+            pieces = minus_all(rect, near)
+            left = sum(q[2] * (q[4] - q[3]) for q in pieces)
+            if left != rect[2] * (rect[4] - rect[3]):
+                out.append((i, pieces, left))
+        return out
+
+    def _take(self, alloc, rects, touched=None) -> tuple[int, int]:
+        """Remove ``rects``' lines from the entries holding them: (lines removed, how
+        many of them were dirty); ``touched`` collects those entries' rects."""
+        removed = dirty = 0
+        entries = self._entries
+        for i, pieces, left in self._cuts(alloc, rects):
+            _, rect, e_dirty, stamp = entries[i]
+            self._drop(i)
+            if touched is not None:
+                touched.append(rect)
+            n = size(rect)
+            removed += n - left
+            keep = e_dirty * left // n
+            dirty += e_dirty - keep
+            for q in pieces:
+                self._add(alloc, q, keep * size(q) // left if left else 0, stamp)
         return removed, dirty
 
-    def _insert(self, alloc, rects, dirty: int, total: int) -> list[Victim]:
+    def _insert(self, alloc, rects, dirty: int, total: int, kept,
+                gone=()) -> list[Victim]:
+        """Hold ``kept`` (``rects``, or their tail when they outnumber the cache) as the
+        newest lines, ``dirty`` of ``rects``' lines dirty; the victims, after ``gone``."""
         victims = []
-        kept = rects if total <= self.capacity else split_lines(rects, self.capacity, False)
-        kept_lines = sum(size(r) for r in kept)
+        kept_lines = sum(r[2] * (r[4] - r[3]) for r in kept)
         if dirty > kept_lines:                     # streamed past: its head leaves at once
             head = split_lines(rects, total - kept_lines, True)
             victims.extend((alloc, r, size(r) * (dirty - kept_lines) // (total - kept_lines))
                            for r in head)
             dirty = kept_lines
+        victims.extend(gone)
         self._clock += 1
         for r in kept:
             self._add(alloc, r, dirty * size(r) // kept_lines if kept_lines else 0, self._clock)
@@ -184,10 +231,18 @@ class LineCache:
     def _drop(self, i: int) -> None:
         alloc, rect, _, _ = self._entries.pop(i)
         index = self._by_alloc[alloc]
-        index.remove(i, rect)
+        index.remove(i)
         if not index:
             del self._by_alloc[alloc]
-        self.used -= size(rect)
+        self.used -= rect[2] * (rect[4] - rect[3])
+
+
+@lru_cache(maxsize=1024)
+def _ends(rects: tuple, k: int) -> tuple[list, list, int]:
+    """The first and the last ``k`` lines of ``rects``, and how many the last are (a sweep
+    of one window repeats)."""
+    back = split_lines(rects, k, False)
+    return tuple(split_lines(rects, k, True)), tuple(back), sum(size(r) for r in back)
 
 
 def _without(rects, held) -> list:

@@ -94,6 +94,9 @@ def _box_minus(e: Rect, m: Rect) -> list[Rect]:
 
 def overlap(x: Rect, e: Rect) -> int:
     """Lines ``x`` and ``e`` have in common."""
+    if x[0] == e[0]:                           # one pitch (the common case): two boxes
+        m = _box_meet(x, e)
+        return 0 if m is None else m[2] * (m[4] - m[3])
     xa, xb = bounds(x)
     ea, eb = bounds(e)
     if xb <= ea or eb <= xa:
@@ -105,6 +108,9 @@ def overlap(x: Rect, e: Rect) -> int:
 
 def minus(e: Rect, x: Rect) -> list[Rect]:
     """The lines of ``e`` not in ``x``, as rects."""
+    if x[0] == e[0]:                           # one pitch (the common case): two boxes
+        m = _box_meet(x, e)
+        return [e] if m is None else _box_minus(e, m)
     xa, xb = bounds(x)
     ea, eb = bounds(e)
     if xb <= ea or eb <= xa:
@@ -167,18 +173,23 @@ class RectIndex:
     without scanning them all: the cost of a transfer of many rows grows with its rows,
     not with the square of them.
 
-    Flat runs and pitched rects are kept apart, each sorted by first line. A query takes
-    the rects starting in ``[a - span, b)``, where ``span`` is the widest bounds of that
-    kind ever added, and keeps those ending after ``a``. With ``disjoint`` flat runs (a
-    cache's entries never share a line) a query instead takes the runs starting in
-    ``[a, b)`` and the one before, so one long run does not widen every query.
+    A few rects (at most ``SCAN_MOST``, as a cache mostly holds per allocation) are
+    scanned: cheaper than keeping them sorted. Past that, flat runs and pitched rects are
+    kept apart, each sorted by first line. A query takes the rects starting in
+    ``[a - span, b)``, where ``span`` is the widest bounds of that kind held, and keeps
+    those ending after ``a``. With ``disjoint`` flat runs (a cache's entries never share
+    a line) a query instead takes the runs starting in ``[a, b)`` and the one before, so
+    one long run does not widen every query. Either way a query finds the same keys; in
+    no promised order.
     """
+
+    SCAN_MOST = 16
 
     def __init__(self, disjoint: bool = False):
         self._disjoint = disjoint
-        self._flat: list = []          # (first line, end line, key), sorted
-        self._pitched: list = []
-        self._span = [0, 0]            # widest bounds ever added: flat, pitched
+        self._bounds: dict = {}        # key -> (first line, end line, pitched?)
+        self._sorted = None            # [flat, pitched] of (first line, end line, key)
+        self._span = [0, 0]            # widest bounds held, flat and pitched (when sorted)
 
     @classmethod
     def of(cls, rects) -> "RectIndex":
@@ -189,23 +200,41 @@ class RectIndex:
         return index
 
     def __len__(self) -> int:
-        return len(self._flat) + len(self._pitched)
+        return len(self._bounds)
 
     def add(self, key, r: Rect) -> None:
         a, b = bounds(r)
         kind = 1 if r[0] else 0
-        insort((self._pitched if kind else self._flat), (a, b, key))
-        if b - a > self._span[kind]:
-            self._span[kind] = b - a
+        self._bounds[key] = (a, b, kind)
+        if self._sorted is not None:
+            insort(self._sorted[kind], (a, b, key))
+            if b - a > self._span[kind]:
+                self._span[kind] = b - a
+        elif len(self._bounds) > self.SCAN_MOST:
+            self._sort()
 
-    def remove(self, key, r: Rect) -> None:
-        a, b = bounds(r)
-        rows = self._pitched if r[0] else self._flat
-        del rows[bisect_left(rows, (a, b, key))]
+    def remove(self, key) -> None:
+        a, b, kind = self._bounds.pop(key)
+        if self._sorted is not None:
+            rows = self._sorted[kind]
+            del rows[bisect_left(rows, (a, b, key))]
+            if len(self._bounds) <= self.SCAN_MOST // 2:
+                self._sorted = None
+
+    def _sort(self) -> None:
+        self._sorted, self._span = [[], []], [0, 0]
+        for key, (a, b, kind) in self._bounds.items():
+            self._sorted[kind].append((a, b, key))
+            if b - a > self._span[kind]:
+                self._span[kind] = b - a
+        self._sorted[0].sort()
+        self._sorted[1].sort()
 
     def meeting(self, a: int, b: int) -> list:
-        """Keys whose bounds overlap lines ``[a, b)``, flat runs first."""
-        flat, pitched = self._flat, self._pitched
+        """Keys whose bounds overlap lines ``[a, b)``."""
+        if self._sorted is None:
+            return [key for key, (ka, kb, _) in self._bounds.items() if ka < b and a < kb]
+        flat, pitched = self._sorted
         if self._disjoint:                         # only the run before ``a`` may reach it
             j = bisect_left(flat, (a,))
             j -= bool(j and flat[j - 1][1] > a)

@@ -1,9 +1,11 @@
 """LineCache: line sets per allocation, LRU over entries, dirty lines and write-backs."""
 
+import copy
 import random
 
 from k1sim.memory.access import Access
 from k1sim.memory.cache import LineCache
+from k1sim.memory.lines import size, split_lines
 
 LINE = 64
 
@@ -95,3 +97,38 @@ def test_touch_names_the_lines_that_missed():
     hits, missed, _ = c.touch("X", rows("X", 8, 16), False)        # rows 8..23
     assert hits == 8 * 4 and missed == list(rows("X", 16, 8))       # rows 16..23 only
     assert c.touch("X", rows("X", 0, 24), False)[1] == []           # all held: none
+
+
+def test_a_sweep_hands_back_what_evicting_entry_by_entry_would():
+    # A transfer whose tail fills the cache empties it at once; it must leave the same
+    # victims, in the same order, and the same entries as taking its lines out of the
+    # entries and evicting the least recently used one by one.
+    rng, sweeps = random.Random(8), 0
+    for _ in range(40):
+        c = LineCache(48)
+        for _ in range(30):
+            alloc = rng.choice("XY")
+            pitch = rng.choice([4, 8])
+            width = rng.randrange(1, pitch + 1)
+            start = rng.randrange(0, 32) * pitch + rng.randrange(0, pitch - width + 1)
+            fp = Access(alloc, "global", 1, start * LINE, (rng.randrange(1, 25), width * LINE),
+                        (pitch * LINE, 1)).footprint(LINE)
+            write = rng.random() < 0.5
+            if fp.lines > c.capacity:
+                slow = copy.deepcopy(c)
+                kept = split_lines(fp.rects, slow.capacity, False)
+                if sum(size(r) for r in kept) == slow.capacity:
+                    dirty = slow._take(alloc, fp.rects)[1]
+                    want = slow._insert(alloc, fp.rects, fp.lines if write else dirty,
+                                        fp.lines, kept)
+                    assert c.touch(alloc, fp.rects, write)[2] == want
+                    assert _state(c) == _state(slow)
+                    sweeps += 1
+                    continue
+            c.touch(alloc, fp.rects, write)
+    assert sweeps > 100
+
+
+def _state(c):
+    """The entries in LRU order (the order evictions take them), with the lines used."""
+    return c.used, sorted((e[3], i, e[0], e[1], e[2]) for i, e in c._entries.items())
