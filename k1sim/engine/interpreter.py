@@ -12,7 +12,7 @@ from __future__ import annotations
 import simpy
 
 from k1sim.engine.state import ThreadCtx, fault, op_where
-from k1sim.engine.steps import runner
+from k1sim.engine.steps import pure, runner
 from k1sim.errors import K1SimError
 from k1sim.functional.semantics import as_type
 
@@ -44,6 +44,8 @@ class Interpreter:
         self.control = {"scf.for": self._for, "scf.if": self._if,
                         "xsmt_async.mbarrier_wait": self._wait}
         self._plans: dict = {}   # block -> its steps
+        # The values that are the same at every execution in the launch (``steps.runner``)
+        self._same: set = set()
 
     def _steps(self, block) -> list[tuple]:
         """Per op of ``block``: (op, name, how it runs, whether the thread's time passes
@@ -52,10 +54,18 @@ class Interpreter:
         if steps is None:
             flush_before = self.launch.timing.flush_before
             timing_only = self.launch.timing_only
+            same = self._same
+            if block.parent.parent.name in ("tt.func", "func.func"):
+                same.update(block.args)     # every program runs with the same arguments
             steps = self._plans[block] = []
             for op in block.ops:
                 kind = _kind(op.name, self.control)
-                run = runner(op, timing_only) if kind in (_RUN, _SIGNAL) else None
+                run = None
+                if kind in (_RUN, _SIGNAL):
+                    fixed = pure(op) and all(v in same for v in op.operands)
+                    if fixed:
+                        same.update(op.results)
+                    run = runner(op, timing_only, fixed)
                 steps.append((op, op.name, kind, op.name in flush_before, run))
         return steps
 

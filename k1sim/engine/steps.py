@@ -5,7 +5,8 @@ A step is ``run(ctx, vals) -> args``: it reads the op's operand values from the 
 timing seam is handed). Everything that depends on the op alone is resolved when the step
 is made, not at every execution: the op's warning, its semantics (specialised to the op
 where its kind has a specialiser), how many results it has, and for a timing-only run
-which values it leaves uncomputed.
+which values it leaves uncomputed. An op whose value cannot change within the launch
+(``same_every_time``) is computed at its first execution only.
 
 In a timing-only run a tensor of floats is never computed, and neither is anything derived
 from a value that was not: those values are None. An op that reads an address (a load or
@@ -52,8 +53,18 @@ def operand_getter(op):
     return lambda vals: ()
 
 
-def runner(op, timing_only: bool):
-    """The op's step (see the module doc)."""
+def pure(op) -> bool:
+    """Whether ``op``'s value is a function of its operand values alone, and immutable:
+    an ``arith`` op (no memory, no thread, no time) with one scalar result (a numpy scalar;
+    a tensor is an array its consumers could write)."""
+    return (op.dialect == "arith" and len(op.results) == 1
+            and not isinstance(op.results[0].type, T.TensorType))
+
+
+def runner(op, timing_only: bool, same_every_time: bool = False):
+    """The op's step (see the module doc). ``same_every_time``: the op is ``pure`` and its
+    operands have the same values at every execution of the launch (kernel arguments,
+    constants and what is computed from them alone), so its value does too."""
     get = operand_getter(op)
     warning = OP_WARNINGS.get(op.name)
     message = warning(op) if warning is not None else None
@@ -86,7 +97,23 @@ def runner(op, timing_only: bool):
             for r, v in zip(results, out):
                 vals[r] = v
         return args
-    return run
+    return _once(run, get, single) if same_every_time else run
+
+
+def _once(run, get, result):
+    """``run`` at the first execution; after it, its value again. A warning it gave need
+    not be given again (the launch keeps one of each), nor can a fault happen again: the
+    first execution's would have ended the run."""
+    value = []
+
+    def once(ctx, vals):
+        if value:
+            vals[result] = value[0]
+            return get(vals)
+        args = run(ctx, vals)
+        value.append(vals[result])
+        return args
+    return once
 
 
 def _never_computed(op, get, message, results):

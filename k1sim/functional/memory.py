@@ -162,6 +162,8 @@ class BlockPtr:
     def window(self, offsets, shape) -> "BlockPtr":
         """The ``shape`` window at ``offsets`` inside this block, clipped to the block
         (itself when that is the whole block)."""
+        if not any(offsets) and tuple(shape) == self.block:   # the whole block: most windows
+            return self
         at, block = [], []
         for p, o, n, b in zip(self.offsets, offsets, shape, self.block):
             o = int(o)
