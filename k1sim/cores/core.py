@@ -72,34 +72,31 @@ class InOrderCore:
         else:
             self.pend(target, t, self.producer.get(source), env)
 
-    def dispatch(self) -> float:
-        """The earliest cycle the next op in program order may issue."""
-        return self.cursor
-
     def issue(self, timed, deps: float) -> tuple[float, float]:
         """Issue an op with ``timed`` occupancy whose operands are ready at ``deps``;
-        returns its issue cycle and the cycles it waited for its operands alone."""
-        dispatch = self.dispatch()
-        able = dispatch
+        returns its issue cycle and the cycles it waited for its operands alone. In
+        order: it issues no earlier than ``cursor``, and the next op one front-end slot
+        after it."""
+        able = self.cursor
         free = self.free
-        for unit in timed.units:
+        units = timed.units
+        for unit in units:
             if free[unit] > able:
                 able = free[unit]
-        if timed.operand and free["lsu"] > able:
+        operand = timed.operand
+        if operand and free["lsu"] > able:
             able = free["lsu"]
         start = able if able > deps else deps
-        end = start + timed.busy
-        for unit in timed.units:
+        busy = timed.busy
+        end = start + busy
+        used = self.busy
+        for unit in units:
             free[unit] = end
-            self.busy[unit] += timed.busy
-        if timed.operand:
-            free["lsu"] = start + timed.operand
-        self.advance(dispatch, start)
-        return start, start - able
-
-    def advance(self, dispatch: float, start: float) -> None:
-        """In order: the next op issues no earlier than one front-end slot after this one."""
+            used[unit] += busy
+        if operand:
+            free["lsu"] = start + operand
         self.cursor = start + self.slot
+        return start, start - able
 
     def complete(self, end: float) -> None:
         if end > self.done:

@@ -15,18 +15,14 @@ from __future__ import annotations
 from collections import Counter
 
 from k1sim.cores.core import InOrderCore
+from k1sim.cores.plan import Plan, issuer
 from k1sim.cores.stats import OpStats, TraceEvents, where
-from k1sim.cores.units import timed
 from k1sim.cores.window import WindowedCore
 from k1sim.cost import Uses, decompose
 from k1sim.cores.transfers import describe, level_served, store_level
-from k1sim.cost.fusion import mmt4d_accumulator
 from k1sim.cost.uses import SYNC_OPS, enclosing_op
-from k1sim.cost.work import ABSORBED_LOAD, EngineDtype
+from k1sim.cost.work import ABSORBED_LOAD
 from k1sim.memory import MemorySystem, TraceLog
-
-
-_CONTROL = frozenset(("scf.yield", "scf.for", "scf.if", "tt.return", "func.return"))
 
 
 class ArchTiming:
@@ -42,20 +38,22 @@ class ArchTiming:
         self.memory = MemorySystem(env, arch)
         core = WindowedCore if arch.issue.out_of_order else InOrderCore
         self.cores = [core(arch, i) for i in range(num_threads)]
-        self.ops = Counter()
+        # the plans recorded so far, first recorded first: ``results`` counts their
+        # arithmetic from their executions (``OpStats.count``) instead of once per op
+        self._counted: list[Plan] = []
         self.op_stats: dict[int, OpStats] = {}
         # The first op events, as rows of plain values (a row holds no object, so the
         # garbage collector stops tracking it and a long trace costs no collection time);
         # ``results`` hands them on as TraceEvents. Memory bounded in grid size.
         self.trace: TraceLog = TraceLog()
-        self._traced: list[_Plan] = []          # the plans op rows name by index
+        self._traced: list[Plan] = []          # the plans op rows name by index
         self.wait_cycles = Counter()
         self.transfer_cycles = Counter()          # per thread: time with a transfer in flight
         self._in_flight = [0] * num_threads       # transfers in flight per thread
         self._since = [0.0] * num_threads         # when the current in-flight stretch began
         # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
         self.absorbed: dict[tuple, object] = {}
-        self._plans: dict = {}                   # op -> _Plan
+        self._issuers: dict = {}                 # op -> its issue function (k1sim.cores.plan)
         self._forwards: dict[int, list] = {}     # id(scf.yield) -> [(target, source)]
         self.in_flight = [[] for _ in range(num_threads)]   # per thread: loads not yet landed
         # per thread: accumulator -> (when the last in-place accumulate into its registers
@@ -64,15 +62,22 @@ class ArchTiming:
         self.flush_cycles = 0.0
 
     def issue(self, ctx, op, args):
-        plan = self._plans.get(op)
-        if plan is None:
-            plan = self._plans[op] = _Plan(op, decompose(op, self.arch, self.uses), self.arch,
-                                           self.uses)
+        """Issue one execution of ``op`` on ``ctx``'s thread: None when its time is
+        accounted without a SimPy wait, else the generator to run with ``yield from``."""
+        run = self._issuers.get(op)
+        if run is None:
+            plan = Plan(op, decompose(op, self.arch, self.uses), self.arch, self.uses)
+            run = self._issuers[op] = issuer(self, plan)
+        return run(ctx, args)
+
+    def _issue(self, ctx, op, args, plan):
+        """Any op, by the general path (``yield from``); ``k1sim.cores.plan`` compiles
+        the common kinds into faster functions that give the same results."""
         if plan.warning:
             ctx.warn(op, plan.warning)
         core = self.cores[ctx.thread]
         if plan.enters is not None:
-            plan.enters(self, core, op)
+            getattr(self, plan.enters)(core, op)
         t = plan.timed
         if t is None:                  # free: fused into a neighbour, or metadata
             if plan.absorbs:
@@ -96,7 +101,7 @@ class ArchTiming:
         if acc is not None:
             self._accumulated[ctx.thread][acc] = (start + t.busy + t.fill, start + t.again)
         if plan.work.transfers:
-            yield from self._memory(ctx, op, args, plan, start, wait, producer)
+            yield from self._memory(ctx, op, args, plan, start, wait)
             return
         end = start + t.busy + t.fill
         core.complete(end)
@@ -104,7 +109,8 @@ class ArchTiming:
         for r in op.results:
             ready[r] = end
             made_by[r] = "latency"
-        self._record(ctx.thread, plan, start, start + t.busy, end, wait, producer, None, 0)
+        bound = producer if producer and wait > t.busy else t.bound
+        self._record(ctx.thread, core, plan, start, start + t.busy, end, wait, bound, 0)
 
     def _accumulator(self, core, acc, deps: float, producer):
         """(when an mmt4d accumulating in place into ``acc``'s registers may issue, what
@@ -158,7 +164,7 @@ class ArchTiming:
                 core.ready[r] = deps
                 core.producer[r] = producer
 
-    def _memory(self, ctx, op, args, plan, start, wait, producer):
+    def _memory(self, ctx, op, args, plan, start, wait):
         """Issue the op's transfers when its address work is done (``yield from``)."""
         env, memory, core = self.env, self.memory, self.cores[ctx.thread]
         work, t, thread = plan.work, plan.timed, ctx.thread
@@ -179,7 +185,7 @@ class ArchTiming:
             core.complete(env.now)
             core.resume_issue(env.now)
             self._moved(core, env.now - begin)
-            self._record(thread, plan, begin, env.now, env.now, wait, producer, level, moved)
+            self._record(thread, core, plan, begin, env.now, env.now, wait, level, moved)
             return
         before = dict(memory.bytes_by_level)
         events = [memory.load(core.index, access) for access in accesses]
@@ -193,42 +199,45 @@ class ArchTiming:
         def landed(_event):
             self._moved(core, env.now - begin)
             core.complete(env.now)
-            self._record(thread, plan, begin, env.now, env.now, wait, producer, level, moved)
+            self._record(thread, core, plan, begin, env.now, env.now, wait, level, moved)
         arrived.callbacks.append(landed)
 
-    def _record(self, thread, plan, start, shown, end, wait, producer, level, moved) -> None:
-        """One execution of a timed op, into the run's statistics and trace (this runs for
-        nearly every op, so it appends to the trace's list itself, the limit checked here)."""
-        ops = self.ops
-        for key, n in plan.op_counts:
-            ops[key] += n
+    def _record(self, thread, core, plan, start, shown, end, wait, bound, moved) -> None:
+        """One execution of a timed op that ``bound`` limited, into the run's statistics
+        and trace (this runs for nearly every op, so it appends to the trace's list
+        itself, the limit checked here)."""
         stats = plan.stats
         if stats is None:
-            op = plan.op
-            stats = self.op_stats.get(id(op))
-            if stats is None:
-                stats = self.op_stats[id(op)] = OpStats(op, where(op), _shown_name(op, plan.work))
-            plan.stats = stats
-        t = plan.timed
+            stats = self._stats(plan)
         stats.count += 1
-        core = self.cores[thread]
         # The cycles this op adds to the thread's time: how far its end moves the latest
         # end so far. Summed over ops, they give the thread's busy time once, with
         # overlapped work counted nowhere twice.
-        if end > core.frontier:
-            stats.cycles += end - core.frontier
+        frontier = core.frontier
+        if end > frontier:
+            stats.cycles += end - frontier
             core.frontier = end
         stats.wait += wait
-        bound = level or (producer if producer and wait > t.busy else t.bound)
         stats.bound[bound] += 1
         trace = self.trace
         if len(trace) < trace.limit:
-            if plan.index is None:
-                plan.index = len(self._traced)
+            index = plan.index
+            if index is None:
+                index = plan.index = len(self._traced)
                 self._traced.append(plan)
-            list.append(trace, (thread, plan.index, start, shown, bound, moved))
+            list.append(trace, (thread, index, start, shown, bound, moved))
         else:
             trace.dropped += 1
+
+    def _stats(self, plan) -> OpStats:
+        """The statistics of ``plan``'s op, made at its first execution."""
+        op = plan.op
+        stats = self.op_stats.get(id(op))
+        if stats is None:
+            stats = self.op_stats[id(op)] = OpStats(op, where(op), _shown_name(op, plan.work))
+        plan.stats = stats
+        self._counted.append(plan)
+        return stats
 
     def _forward(self, core, op) -> None:
         """An ``scf.yield`` passes its operands' ready cycles to the loop's next iteration
@@ -286,10 +295,14 @@ class ArchTiming:
 
     def results(self, arch, threads: int) -> dict:
         """The RunResult fields this model fills."""
-        peaks = {key: arch.peak_ops_per_s(key.engine, key.dtype, threads) for key in self.ops}
+        ops = {}
+        for plan in self._counted:
+            for key, n in plan.op_counts:
+                ops[key] = ops.get(key, 0) + n * plan.stats.count
+        peaks = {key: arch.peak_ops_per_s(key.engine, key.dtype, threads) for key in ops}
         rows = sorted((s.to_dict() for s in self.op_stats.values()),
                       key=lambda r: (-r["cycles"], r["where"], r["op"]))
-        return {"ops": dict(self.ops), "peak_ops_per_s": peaks,
+        return {"ops": ops, "peak_ops_per_s": peaks,
                 "unit_busy": {c.index: dict(c.busy) for c in self.cores},
                 "wait_cycles": dict(self.wait_cycles),
                 "bytes_by_level": dict(self.memory.bytes_by_level),
@@ -324,33 +337,6 @@ class ArchTiming:
             hidden = max(0.0, min(moved, compute + moved - core.frontier))
             out[core.index] = {"transfer_cycles": moved, "hidden_cycles": hidden}
         return out
-
-
-class _Plan:
-    """What the timing of one op needs that never changes during a run: its Work and
-    Timed (cached per op, so an op executed a million times is decomposed once), what
-    it does to the scoreboard before it issues, and where its statistics go."""
-
-    __slots__ = ("op", "work", "timed", "warning", "enters", "absorbs", "control",
-                 "op_counts", "stats", "index", "accumulator")
-
-    def __init__(self, op, work, arch, uses):
-        self.op = op
-        self.work = work
-        self.warning = work.warning
-        name = op.name
-        self.enters = (ArchTiming._forward if name == "scf.yield"
-                       else ArchTiming._enter_loop if name == "scf.for" else None)
-        free = work.unit == "none" and not work.transfers
-        self.timed = None if free else timed(work, arch)
-        self.absorbs = free and work.fused_into == "xsmt.pack"
-        self.control = name in _CONTROL
-        self.op_counts = tuple((EngineDtype(work.engine, d), n) for d, n in work.ops.items())
-        self.stats = None
-        self.index = None      # its place in ArchTiming._traced, once the trace holds it
-        # the loop-carried value an mmt4d accumulates into in place: it reads its registers
-        self.accumulator = (mmt4d_accumulator(op, uses)
-                            if work.matrix is not None and work.matrix.accumulates else None)
 
 
 def _shown_name(op, work) -> str:

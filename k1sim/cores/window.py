@@ -23,18 +23,20 @@ class WindowedCore(InOrderCore):
         self.retiring: deque = deque()   # retire cycles of the ops in the window, oldest first
         self.retired = 0.0               # the retire cycle of the youngest op so far
 
-    def dispatch(self) -> float:
-        cursor = self.cursor
+    def issue(self, timed, deps: float) -> tuple[float, float]:
+        """Out of order: an op enters the window no earlier than ``cursor`` and, with the
+        window full, than the oldest op's retirement; it issues from there as an in-order
+        op would, and the next op enters one front-end slot after it entered, whether or
+        not it could issue yet."""
+        entered = self.cursor
         if len(self.retiring) >= self.entries:
             oldest = self.retiring.popleft()
-            if oldest > cursor:
-                cursor = oldest
-        return cursor
-
-    def advance(self, dispatch: float, start: float) -> None:
-        """Out of order: the next op enters the window one front-end slot after this one,
-        whether or not this one could issue yet."""
-        self.cursor = dispatch + self.slot
+            if oldest > entered:
+                entered = oldest
+        self.cursor = entered
+        issued = super().issue(timed, deps)
+        self.cursor = entered + self.slot
+        return issued
 
     def complete(self, end: float) -> None:
         super().complete(end)

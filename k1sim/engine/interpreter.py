@@ -48,9 +48,8 @@ class Interpreter:
         self._same: set = set()
 
     def _steps(self, block) -> list[tuple]:
-        """Per op of ``block``: (op, name, its step (None for a terminator or control flow),
-        None for an op that just runs, else (how it runs, whether the thread's time passes
-        first)), made once per op."""
+        """Per op of ``block``: (op, name, how it runs, whether the thread's time passes
+        first, its step (None for a terminator or control flow)), made once per op."""
         steps = self._plans.get(block)
         if steps is None:
             flush_before = self.launch.timing.flush_before
@@ -60,15 +59,14 @@ class Interpreter:
                 same.update(block.args)     # every program runs with the same arguments
             steps = self._plans[block] = []
             for op in block.ops:
-                kind, flush = _kind(op.name, self.control), op.name in flush_before
+                kind = _kind(op.name, self.control)
                 run = None
                 if kind in (_RUN, _SIGNAL):
                     fixed = pure(op) and all(v in same for v in op.operands)
                     if fixed:
                         same.update(op.results)
                     run = runner(op, timing_only, fixed)
-                plain = kind == _RUN and not flush
-                steps.append((op, op.name, run, None if plain else (kind, flush)))
+                steps.append((op, op.name, kind, op.name in flush_before, run))
         return steps
 
     def block(self, ctx: ThreadCtx, block, vals: dict):
@@ -76,28 +74,33 @@ class Interpreter:
         launch = self.launch
         timing = launch.timing
         counts, issue = launch.counts, timing.issue
-        for op, name, run, special in self._steps(block):
+        for op, name, kind, flush, run in self._steps(block):
             counts[name] += 1
-            if special is None:
-                yield from issue(ctx, op, run(ctx, vals))
-                continue
-            kind, flush = special
             if flush:
                 yield from timing.flush(ctx)
             if kind == _RUN:
-                yield from issue(ctx, op, run(ctx, vals))
+                wait = issue(ctx, op, run(ctx, vals))   # ``_issue`` inline: most ops
+                if wait is not None:                    # need no generator
+                    yield from wait
             elif kind == _TERMINATOR:
                 out = [vals[v] for v in op.operands]
-                yield from issue(ctx, op, out)
+                yield from self._issue(ctx, op, out)
                 return out
             elif kind == _CONTROL:
                 yield from self.control[name](ctx, op, vals)
             else:                                           # a signal
                 args = [vals[v] for v in op.operands]
-                yield from issue(ctx, op, args)
+                yield from self._issue(ctx, op, args)
                 yield from timing.flush(ctx)
                 run(ctx, vals)
         return []
+
+    def _issue(self, ctx: ThreadCtx, op, args):
+        """Let ``op``'s time pass on ``ctx``'s thread (``yield from``): ``Timing.issue``
+        returns what to wait for, or None when the op's time passed without a wait."""
+        wait = self.launch.timing.issue(ctx, op, args)
+        if wait is not None:
+            yield from wait
 
     def _scalar(self, ctx, op, value, what: str) -> int:
         if value is None:
@@ -115,12 +118,11 @@ class Interpreter:
             yield from self._parallel(ctx, op, vals, range(lb, ub, step), iv_type)
             return
         carried = [vals[v] for v in op.operands[3:]]
-        issue = self.launch.timing.issue
         for i in range(lb, ub, step):
             vals[body.args[0]] = as_type(i, iv_type)
             for arg, value in zip(body.args[1:], carried):
                 vals[arg] = value
-            yield from issue(ctx, op, ())
+            yield from self._issue(ctx, op, ())
             carried = yield from self.block(ctx, body, vals)
         for r, value in zip(op.results, carried):
             vals[r] = value
@@ -135,10 +137,9 @@ class Interpreter:
             for i in mine:
                 frame = dict(vals)
                 frame[body.args[0]] = as_type(i, iv_type)
-                yield from self.launch.timing.issue(tctx, op, ())
+                yield from self._issue(tctx, op, ())
                 yield from self.block(tctx, body, frame)
             yield from self.launch.timing.flush(tctx)
-            tctx.finished()
 
         yield from self.launch.timing.flush(ctx)
         procs = [env.process(worker(ctx.on_thread(t), iters[t::n_threads]))
@@ -151,7 +152,7 @@ class Interpreter:
 
     def _if(self, ctx: ThreadCtx, op, vals: dict):
         cond = self._scalar(ctx, op, vals[op.operands[0]], "the condition")
-        yield from self.launch.timing.issue(ctx, op, ())
+        yield from self._issue(ctx, op, ())
         region = op.regions[0] if cond else (op.regions[1] if len(op.regions) > 1 else None)
         out = []
         if region is not None and region.blocks:
@@ -172,4 +173,4 @@ class Interpreter:
             yield event
             ctx.blocked = None
             self.launch.timing.waited(ctx, op, start, self.launch.env.now)
-        yield from self.launch.timing.issue(ctx, op, (bar,))
+        yield from self._issue(ctx, op, (bar,))

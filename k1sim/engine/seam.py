@@ -1,8 +1,8 @@
 """The seam between the engine and a timing model: the one interface the engine times through.
 
-The interpreter calls ``issue`` for every op it executes (after computing its values),
-``flush`` before an op that meets other threads and at the end of a program, and ``waited``
-after a barrier wait. A timing model never sees array values: for a pointer operand it asks
+The interpreter calls ``issue`` for every op it executes (after computing its values; it
+returns what the thread must wait for, or None), ``flush`` before an op that meets other
+threads and at the end of a program, and ``waited`` after a barrier wait. A timing model never sees array values: for a pointer operand it asks
 the thread context for an ``Access`` (``ctx.access(value)``), the address pattern the engine
 derives from the pointer's metadata (allocation, first element, shape, strides).
 
@@ -21,8 +21,10 @@ from k1sim.functional.memory import BlockPtr, Pointer, Pointers
 class Timing(Protocol):
     flush_before: frozenset   # op names whose thread's pending time passes before them
 
-    def issue(self, ctx, op, args: list) -> Generator:
-        """Let ``op``'s time pass on ``ctx``'s thread (``yield from``)."""
+    def issue(self, ctx, op, args: list) -> Generator | None:
+        """Let ``op``'s time pass on ``ctx``'s thread: None when it passed without a SimPy
+        wait (most ops: the interpreter then makes no generator), else a generator that
+        waits, which the thread runs with ``yield from`` before its next op."""
 
     def flush(self, ctx) -> Generator:
         """Let everything the thread issued complete (``yield from``)."""
@@ -46,9 +48,8 @@ class NullTiming:
 
     flush_before = frozenset()
 
-    def issue(self, ctx, op, args):
-        return
-        yield  # a generator that yields nothing
+    def issue(self, ctx, op, args) -> None:
+        return None
 
     def flush(self, ctx):
         return
