@@ -187,9 +187,8 @@ class ArchTiming:
             self._moved(core, env.now - begin)
             self._record(thread, core, plan, begin, env.now, env.now, wait, level, moved)
             return
-        before = dict(memory.bytes_by_level)
-        events = [memory.load(core.index, access) for access in accesses]
-        level = level_served(before, memory.bytes_by_level, scope)
+        events, served = memory.loads(core.index, accesses)
+        level = level_served(served, scope)
         arrived = events[0] if len(events) == 1 else env.all_of(events)
         for r in op.results:
             core.pend(r, arrived, level, env)

@@ -20,10 +20,6 @@ from k1sim.cost.uses import defining_op
 from k1sim.cost.work import ABSORBED_LOAD
 from k1sim.memory import Access
 
-# Deepest first: the level that served a load is the deepest one it reached.
-_DEPTH = ("DRAM", "L2", "scratchpad", "L1")
-
-
 def describe(ctx, op, args, transfer, absorbed) -> Access:
     """The memory ``Access`` of one of ``op``'s transfers."""
     if transfer.operand == ABSORBED_LOAD:
@@ -37,14 +33,10 @@ def describe(ctx, op, args, transfer, absorbed) -> Access:
                   acc.strides if acc.shape else ())
 
 
-def level_served(before: dict, after: dict, scope: str) -> str:
-    """The deepest memory level whose bytes grew while a load was requested."""
-    if scope == "fragment":
-        return "registers"
-    for level in _DEPTH:
-        if after[level] > before[level]:
-            return level
-    return "L1"
+def level_served(served: str, scope: str) -> str:
+    """What served a load: registers for a fragment, else the deepest memory level the
+    memory system says its request reached (``MemorySystem.loads``)."""
+    return "registers" if scope == "fragment" else served
 
 
 def store_level(memory, scope: str, stalled: bool) -> str:

@@ -3,7 +3,8 @@
 An ``Access`` names the allocation (any hashable identity), the scope, the element size
 and the window as ``base`` / ``shape`` / ``strides`` in elements, as a block pointer or a
 packed view has them. ``footprint(line_bytes)`` works out, arithmetically and once per
-distinct descriptor (cached), the lines the window touches as a few rects
+shape and place within a row (cached; the same window further on is that one shifted),
+the lines the window touches as a few rects
 (``k1sim.memory.lines``), how many of them the window only partly covers (a store
 there needs the rest of the line: read-for-ownership) and whether they are one
 sequential run (what a stream prefetcher can follow).
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from math import lcm, prod
+from typing import NamedTuple
 
 from k1sim.memory.lines import Rect, RectIndex, bounds, flat, minus_all, size
 
@@ -59,8 +61,7 @@ class Access:
                           line_bytes)
 
 
-@dataclass(frozen=True)
-class Footprint:
+class Footprint(NamedTuple):
     rects: tuple          # disjoint rects in address order, line units
     lines: int
     partial_lines: int    # lines the window covers only in part
@@ -74,24 +75,34 @@ _EMPTY = Footprint((), 0, 0, False, 0, 0)
 
 @lru_cache(maxsize=4096)
 def _footprint(eb: int, base: int, shape: tuple, strides: tuple, line: int) -> Footprint:
-    if any(n <= 0 for n in shape):
+    # Moving a window by a whole number of its rects' row pitches moves its lines and
+    # nothing else: windows of one shape at many places (a store per output tile) share
+    # one computed footprint, shifted.
+    shift, dims, period = _layout(eb, shape, strides, line)
+    if dims is None:
         return _EMPTY
-    start = base * eb
-    dims = []
+    start = base * eb + shift
+    offset = start % period
+    return _shifted(_lines_of(offset, dims, eb, line), (start - offset) // line)
+
+
+@lru_cache(maxsize=1024)
+def _layout(eb: int, shape: tuple, strides: tuple, line: int) -> tuple:
+    """(bytes from the base to the window's lowest address, its dimensions as sorted
+    (pitch bytes, count) without repeats, the shift that moves its lines whole rows of
+    every pitch), or dims None for an empty window."""
+    if any(n <= 0 for n in shape):
+        return 0, None, 1
+    shift, dims = 0, []
     for n, s in zip(shape, strides):
         if n == 1 or s == 0:
             continue                           # one element, or the same data repeated
         if s < 0:                              # walk it forwards from its lowest address
-            start += (n - 1) * s * eb
+            shift += (n - 1) * s * eb
             s = -s
         dims.append((s * eb, n))
     dims.sort()
-    # Moving a window by a whole number of its rects' row pitches moves its lines and
-    # nothing else: windows of one shape at many places (a store per output tile) share
-    # one computed footprint, shifted.
-    period = line * lcm(*(pitch // line for pitch, _ in dims if pitch % line == 0))
-    offset = start % period
-    return _shifted(_lines_of(offset, tuple(dims), eb, line), (start - offset) // line)
+    return shift, tuple(dims), line * lcm(*(p // line for p, _ in dims if p % line == 0))
 
 
 def _shifted(fp: Footprint, d: int) -> Footprint:

@@ -46,6 +46,7 @@ from k1sim.memory.prefetch import StreamPrefetcher
 from k1sim.memory.write_buffer import WriteBuffer
 
 LEVELS = ("L1", "L2", "DRAM", "scratchpad")
+_SERVED = ("DRAM", "L2", "scratchpad")        # deepest first, then L1
 
 
 def dram_timing(arch) -> tuple[float, float, float]:
@@ -106,6 +107,17 @@ class MemorySystem:
                    else self._load(core, access))
         self._settle()
         return arrived
+
+    def loads(self, core: int, accesses) -> tuple[list, str]:
+        """``load`` of each of ``accesses``, and the deepest level that served them: the
+        deepest whose bytes grew (a write-back a load causes counts), L1 if none did."""
+        moved = self.bytes_by_level
+        before = moved["DRAM"], moved["L2"], moved["scratchpad"]
+        events = [self.load(core, access) for access in accesses]
+        for level, was in zip(_SERVED, before):
+            if moved[level] > was:
+                return events, level
+        return events, "L1"
 
     def store(self, core: int, access: Access):
         """The event of ``access``'s store being accepted by ``core``'s write buffer."""

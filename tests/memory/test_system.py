@@ -145,3 +145,15 @@ def test_local_scope_without_scratchpad_uses_the_l2_share(env, arch_with):
 def test_links_are_named(env, arch):
     links = [link.name for link in MemorySystem(env, arch).links]
     assert links == ["L2[0]", "L2[1]", "DRAM"] + [f"scratchpad[{c}]" for c in range(8)]
+
+
+def test_loads_name_the_deepest_level_that_served_them(env, arch):
+    mem = MemorySystem(env, arch)
+    assert mem.loads(0, [block("A", 4 * KIB)])[1] == "DRAM"
+    env.run()
+    assert mem.loads(0, [block("A", 4 * KIB)])[1] == "L1"            # held in L1
+    assert mem.loads(1, [block("A", 4 * KIB)])[1] == "L2"            # its cluster's L2
+    env.run()
+    events, level = mem.loads(4, [block("A", KIB), block("B", KIB)])  # other cluster
+    assert level == "DRAM" and len(events) == 2
+    assert mem.loads(0, [block("F", KIB, "fragment")])[1] == "L1"    # no memory moved
