@@ -27,10 +27,9 @@ def _prepared_make_tensor_ptr(op):
     block = tuple(op.results[0].type.pointee.shape)
 
     def make_tensor_ptr(op, args, ctx):
-        base = args[0]
-        return mem.BlockPtr(base.alloc, base.offset, tuple(map(int, args[1:r + 1])),
-                            tuple(map(int, args[r + 1:2 * r + 1])),
-                            tuple(map(int, args[2 * r + 1:])), block)
+        base, ints = args[0], tuple(map(int, args[1:]))
+        return mem.BlockPtr(base.alloc, base.offset, ints[:r], ints[r:2 * r], ints[2 * r:],
+                            block)
     return make_tensor_ptr
 
 
