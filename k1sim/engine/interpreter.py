@@ -48,8 +48,9 @@ class Interpreter:
         self._same: set = set()
 
     def _steps(self, block) -> list[tuple]:
-        """Per op of ``block``: (op, name, how it runs, whether the thread's time passes
-        first, its step (None for a terminator or control flow)), made once per op."""
+        """Per op of ``block``: (op, name, its step (None for a terminator or control flow),
+        None for an op that just runs, else (how it runs, whether the thread's time passes
+        first)), made once per op."""
         steps = self._plans.get(block)
         if steps is None:
             flush_before = self.launch.timing.flush_before
@@ -59,14 +60,15 @@ class Interpreter:
                 same.update(block.args)     # every program runs with the same arguments
             steps = self._plans[block] = []
             for op in block.ops:
-                kind = _kind(op.name, self.control)
+                kind, flush = _kind(op.name, self.control), op.name in flush_before
                 run = None
                 if kind in (_RUN, _SIGNAL):
                     fixed = pure(op) and all(v in same for v in op.operands)
                     if fixed:
                         same.update(op.results)
                     run = runner(op, timing_only, fixed)
-                steps.append((op, op.name, kind, op.name in flush_before, run))
+                plain = kind == _RUN and not flush
+                steps.append((op, op.name, run, None if plain else (kind, flush)))
         return steps
 
     def block(self, ctx: ThreadCtx, block, vals: dict):
@@ -74,14 +76,18 @@ class Interpreter:
         launch = self.launch
         timing = launch.timing
         counts, issue = launch.counts, timing.issue
-        for op, name, kind, flush, run in self._steps(block):
+        for op, name, run, special in self._steps(block):
             counts[name] += 1
-            if flush:
-                yield from timing.flush(ctx)
-            if kind == _RUN:
+            if special is None:
                 wait = issue(ctx, op, run(ctx, vals))   # ``_issue`` inline: most ops
                 if wait is not None:                    # need no generator
                     yield from wait
+                continue
+            kind, flush = special
+            if flush:
+                yield from timing.flush(ctx)
+            if kind == _RUN:
+                yield from self._issue(ctx, op, run(ctx, vals))
             elif kind == _TERMINATOR:
                 out = [vals[v] for v in op.operands]
                 yield from self._issue(ctx, op, out)
@@ -140,6 +146,7 @@ class Interpreter:
                 yield from self._issue(tctx, op, ())
                 yield from self.block(tctx, body, frame)
             yield from self.launch.timing.flush(tctx)
+            tctx.finished()
 
         yield from self.launch.timing.flush(ctx)
         procs = [env.process(worker(ctx.on_thread(t), iters[t::n_threads]))

@@ -34,21 +34,22 @@ def run_kernel(launch: Launch, func, arg_values: list, filename: str, progress=N
     parallel = any(is_parallel(op) for op in func.walk())
     started = 0
 
-    def run_program(thread: int, pid: tuple):
-        ctx = ThreadCtx(launch, thread, pid, [])
-        vals = dict(zip(body.args, arg_values))
-        yield from interp.block(ctx, body, vals)
-        yield from launch.timing.flush(ctx)
-        launch.release(ctx.program_allocs)
-        launch.programs_done += 1
-        if progress is not None:
-            progress(launch.programs_done, total)
+    arguments = dict(zip(body.args, arg_values))
 
     def stream_thread(thread: int):
+        """Programs, one after another, as this thread takes them."""
         nonlocal started
+        flush = launch.timing.flush
         for pid in queue:
             started += 1
-            yield from run_program(thread, pid)
+            ctx = ThreadCtx(launch, thread, pid, [])
+            yield from interp.block(ctx, body, arguments.copy())
+            yield from flush(ctx)
+            launch.release(ctx.program_allocs)
+            ctx.finished()
+            launch.programs_done += 1
+            if progress is not None:
+                progress(launch.programs_done, total)
 
     n = 1 if parallel else min(launch.num_threads, total)
     procs = [env.process(stream_thread(t)) for t in range(n)]

@@ -51,16 +51,19 @@ class Launch:
         self.timing_only = timing_only
         self.poison_alloc = poison_alloc
         self.warnings: dict[tuple, str] = {}
-        # Live barriers, oldest first, for the deadlock report (weak, like ``contexts``).
+        # Live barriers, oldest first, for the deadlock report (weak: a barrier goes away
+        # with the last program that holds it).
         self.barriers: weakref.WeakValueDictionary[int, Barrier] = weakref.WeakValueDictionary()
         self._barrier_ids = itertools.count()
         self.global_barriers: dict[int, Barrier] = {}
         self.live_bytes: Counter = Counter()
         self.counts: Counter = Counter()
         self.programs_done = 0  # finished programs, for progress and an interrupted run
-        # Live thread contexts, oldest first, for the deadlock report. Weak: a finished
-        # program's context goes away, so memory does not grow with the grid.
-        self.contexts: weakref.WeakValueDictionary[int, ThreadCtx] = weakref.WeakValueDictionary()
+        # Live thread contexts, oldest first, for the deadlock report. A context leaves when
+        # its program (or parallel-loop share) finishes, so memory does not grow with the
+        # grid. (Not a weak dictionary: registering in one cost more than the rest of
+        # starting a program.)
+        self.contexts: dict[int, ThreadCtx] = {}
         self._context_ids = itertools.count()
 
     def warn(self, op, message: str) -> None:
@@ -119,7 +122,7 @@ def _kib(n: int) -> str:
 class ThreadCtx:
     """One hardware thread running one program (or its share of a parallel loop)."""
 
-    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked", "__weakref__")
+    __slots__ = ("launch", "thread", "program_id", "program_allocs", "blocked", "_key")
 
     def __init__(self, launch: Launch, thread: int, program_id: tuple, program_allocs: list):
         self.launch = launch
@@ -127,7 +130,12 @@ class ThreadCtx:
         self.program_id = program_id
         self.program_allocs = program_allocs
         self.blocked = None  # what this thread waits for, for the deadlock report
-        launch.contexts[next(launch._context_ids)] = self
+        self._key = next(launch._context_ids)
+        launch.contexts[self._key] = self
+
+    def finished(self) -> None:
+        """The thread is done with its program (or its share of a parallel loop)."""
+        del self.launch.contexts[self._key]
 
     @property
     def grid(self) -> tuple:
@@ -144,11 +152,9 @@ class ThreadCtx:
     def warn(self, op, message: str) -> None:
         self.launch.warn(op, message)
 
-    @staticmethod
-    def access(value, window: tuple | None = None):
-        """What a pointer value (or the ``(offsets, shape)`` window inside a block pointer)
-        touches, for the timing model (``k1sim.engine.seam``)."""
-        return access(value, window)
+    # ``access(value, window=None)``: what a pointer value (or the ``(offsets, shape)``
+    # window inside a block pointer) touches, for the timing model (``k1sim.engine.seam``).
+    access = staticmethod(access)
 
     def on_thread(self, thread: int) -> "ThreadCtx":
         """The same program on another thread of the stream (a parallel-loop worker)."""

@@ -97,21 +97,22 @@ def runner(op, timing_only: bool, same_every_time: bool = False):
             for r, v in zip(results, out):
                 vals[r] = v
         return args
-    return _once(run, get, single) if same_every_time else run
+    return _once(run, single) if same_every_time else run
 
 
-def _once(run, get, result):
-    """``run`` at the first execution; after it, its value again. A warning it gave need
-    not be given again (the launch keeps one of each), nor can a fault happen again: the
-    first execution's would have ended the run."""
-    value = []
+def _once(run, result):
+    """``run`` at the first execution; after it, its value (and operand values) again. A
+    warning it gave need not be given again (the launch keeps one of each), nor can a fault
+    happen again: the first execution's would have ended the run."""
+    memo = []
 
     def once(ctx, vals):
-        if value:
-            vals[result] = value[0]
-            return get(vals)
+        if memo:
+            value, args = memo
+            vals[result] = value
+            return args
         args = run(ctx, vals)
-        value.append(vals[result])
+        memo.extend((vals[result], args))
         return args
     return once
 

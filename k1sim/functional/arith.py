@@ -188,7 +188,8 @@ def _scalar_int_binary(op):
     if fn is None or scalar is None:
         return None
     w, store = scalar
-    return lambda op, args, ctx: store(wrap_int(fn(int(args[0]), int(args[1])), w))
+    half, mask = 1 << (w - 1), (1 << w) - 1     # ``wrap_int``'s, inline: this runs per op
+    return lambda op, args, ctx: store(((fn(int(args[0]), int(args[1])) + half) & mask) - half)
 semantic(*(f"arith.{n}" for n in DIVISIONS))(_division)
 
 

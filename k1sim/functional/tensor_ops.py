@@ -12,7 +12,7 @@ import numpy as np
 
 from k1sim.functional.dtypes import round_bf16
 from k1sim.functional.errors import FunctionalError
-from k1sim.functional.semantics import apply, as_type, dtype_of, semantic
+from k1sim.functional.semantics import apply, as_type, dtype_of, prepared, semantic
 from k1sim.ir import types as T
 
 
@@ -25,6 +25,13 @@ def _result_type(op) -> T.Type:
 @semantic("tt.get_program_id")
 def get_program_id(op, args, ctx):
     return np.int32(ctx.program_id[op.prop("axis")])
+
+
+@prepared("tt.get_program_id")
+def _prepared_program_id(op):
+    """``get_program_id`` with its axis read once."""
+    axis = op.prop("axis")
+    return lambda op, args, ctx: np.int32(ctx.program_id[axis])
 
 
 @semantic("tt.get_num_programs")
