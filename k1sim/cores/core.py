@@ -17,6 +17,11 @@ from __future__ import annotations
 
 from k1sim.cores.units import UNITS
 
+# The ready cycle of a value whose data are still on their way (its event in
+# ``InOrderCore.arriving``): later than any cycle, so the latest operand of an op that
+# reads one is pending, found with one comparison.
+PENDING = float("inf")
+
 
 class InOrderCore:
     """An in-order core: an op waiting for its operands or a unit holds up every later op."""
@@ -27,7 +32,8 @@ class InOrderCore:
         self.slot = 1.0 / arch.issue.width_per_cycle   # front-end cycles per op
         self.free = dict.fromkeys(UNITS, 0.0)    # when each unit can take a new op
         self.busy = dict.fromkeys(UNITS, 0.0)    # occupied cycles per unit
-        self.ready: dict = {}                    # SSA value -> cycle ready, or its pending event
+        self.ready: dict = {}                    # SSA value -> cycle ready, or PENDING
+        self.arriving: dict = {}                 # SSA value -> the event its data arrive by
         self.producer: dict = {}                 # SSA value -> what bound the op making it
         self.cursor = 0.0
         self.done = 0.0
@@ -42,35 +48,38 @@ class InOrderCore:
             t = get(v)
             if t is None:
                 continue
-            if t.__class__ is not float:
-                pending.append(t)
+            if t == PENDING:
+                pending.append(self.arriving[v])
             elif t > ready:
                 ready, latest = t, v
         return ready, (self.producer.get(latest) if latest is not None else None), pending
 
     def pend(self, value, event, producer: str, env) -> None:
         """``value`` is ready when ``event`` fires (a load's data arriving)."""
-        ready = self.ready
-        ready[value] = event
+        ready, arriving = self.ready, self.arriving
+        ready[value] = PENDING
+        arriving[value] = event
         self.producer[value] = producer
 
         def landed(_event):
-            if ready.get(value) is event:   # not made again since
-                ready[value] = float(env.now)
+            if arriving.get(value) is event:   # not pending on another event since
+                del arriving[value]
+                if ready.get(value) == PENDING:   # nor made again
+                    ready[value] = float(env.now)
         event.callbacks.append(landed)
 
     def copy(self, target, source, env) -> None:
         """``target`` takes ``source``'s ready cycle (a loop-carried or yielded value). A
         load still in flight is waited for through ``target`` too: it gets its own arrival
-        callback, so once the data land it holds their cycle, not a spent event."""
+        callback, so once the data land it holds their cycle."""
         t = self.ready.get(source)
         if t is None:
             return
-        if t.__class__ is float:
+        if t != PENDING:
             self.ready[target] = t
             self.producer[target] = self.producer.get(source)
         else:
-            self.pend(target, t, self.producer.get(source), env)
+            self.pend(target, self.arriving[source], self.producer.get(source), env)
 
     def issue(self, timed, deps: float) -> tuple[float, float]:
         """Issue an op with ``timed`` occupancy whose operands are ready at ``deps``;

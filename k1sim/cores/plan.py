@@ -15,7 +15,7 @@ event order.
 
 from __future__ import annotations
 
-from k1sim.cores.core import InOrderCore
+from k1sim.cores.core import PENDING, InOrderCore
 from k1sim.cores.units import timed
 from k1sim.cost import decompose
 from k1sim.cost.fusion import mmt4d_accumulator
@@ -66,9 +66,11 @@ def issuer(timing, plan: Plan):
         return general
     if plan.work.transfers:
         return _transfer(timing, plan, general)
-    if timing.cores[0].__class__ is not InOrderCore:
-        return general
-    return _compute(timing, plan)
+    t = plan.timed
+    if (timing.cores[0].__class__ is InOrderCore and len(t.units) == 1 and not t.operand
+            and len(op.results) == 1):
+        return _compute(timing, plan)
+    return general
 
 
 def _nothing(ctx, args) -> None:
@@ -100,6 +102,8 @@ def _free(timing, plan: Plan):
     op, cores, absorbed = plan.op, timing.cores, timing.absorbed
     key, operands, results = id(op), scored(op, timing), tuple(op.results)
     absorbs = plan.absorbs
+    if not operands and not absorbs:
+        return _constant(cores, results)
 
     def issue(ctx, args):
         thread = ctx.thread
@@ -108,22 +112,29 @@ def _free(timing, plan: Plan):
         if not results:
             return
         core = cores[thread]
-        ready = core.ready
-        deps, latest = 0.0, None
+        ready, made_by = core.ready, core.producer
+        deps = 0.0
         for value in operands:
-            t = ready.get(value)
-            if t is None:
-                continue
-            if t.__class__ is not float:          # pending: the results wait for its data
-                timing._pass_through(core, op)
-                return
-            if t > deps:
-                deps, latest = t, value
-        made_by = core.producer
-        producer = made_by.get(latest) if latest is not None else None
+            r = ready.get(value, 0.0)
+            if r > deps:
+                deps = r
+        if deps == PENDING:                # the results wait for the pending data
+            timing._pass_through(core, op)
+            return
+        producer = made_by.get(_latest(ready, operands, deps)) if deps else None
         for r in results:
             ready[r] = deps
             made_by[r] = producer
+    return issue
+
+
+def _constant(cores, results: tuple):
+    """A free op whose results are ready at cycle 0, whatever ran before (a constant)."""
+    def issue(ctx, args):
+        core = cores[ctx.thread]
+        for r in results:
+            core.ready[r] = 0.0
+            core.producer[r] = None
     return issue
 
 
@@ -145,75 +156,77 @@ def _transfer(timing, plan: Plan, general):
 
 
 def _compute(timing, plan: Plan):
-    """A timed op with no transfer, no accumulator and no control: it issues on its core
-    when its operands are ready, and its results are ready at issue + busy + fill."""
-    cores, trace, traced = timing.cores, timing.trace, timing._traced
-    operands, results = scored(plan.op, timing), tuple(plan.op.results)
+    """A timed op of one unit and one result, with no transfer, no L1 operand traffic, no
+    accumulator and no control, on an in-order core (the scalar work that addresses and
+    loops are made of): ``InOrderCore.issue`` and ``ArchTiming._record`` for this case,
+    inline, because a call costs as much as their bodies do here."""
+    cores, trace, limit = timing.cores, timing.trace, timing.trace.limit
+    operands, (result,) = scored(plan.op, timing), plan.op.results
     t = plan.timed
-    busy, fill, own, units, operand = t.busy, t.fill, t.bound, t.units, t.operand
+    (unit,), busy, fill, own = t.units, t.busy, t.fill, t.bound
+    slot = cores[0].slot
+    index = timing._trace_index(plan)
 
     def issue(ctx, args):
         thread = ctx.thread
         core = cores[thread]
         ready = core.ready
-        deps, latest = 0.0, None
+        deps = 0.0
         for value in operands:
-            r = ready.get(value)
-            if r is None:
-                continue
-            if r.__class__ is not float:   # a load's data are still on their way
-                return _after(r, issue, ctx, args)
+            r = ready.get(value, 0.0)
             if r > deps:
-                deps, latest = r, value
+                deps = r
+        if deps == PENDING:                # a load's data are still on their way
+            return _after(core, operands, issue, ctx, args)
         able = core.cursor
         free = core.free
-        for unit in units:
-            if free[unit] > able:
-                able = free[unit]
-        if operand and free["lsu"] > able:
-            able = free["lsu"]
+        if free[unit] > able:
+            able = free[unit]
         start = able if able > deps else deps
         shown = start + busy
-        used = core.busy
-        for unit in units:
-            free[unit] = shown
-            used[unit] += busy
-        if operand:
-            free["lsu"] = start + operand
-        core.cursor = start + core.slot
+        free[unit] = shown
+        core.busy[unit] += busy
+        core.cursor = start + slot
         wait = start - able
         end = shown + fill
         if end > core.done:
             core.done = end
         made_by = core.producer
-        bound = (made_by.get(latest) or own) if wait > busy and latest is not None else own
-        for r in results:
-            ready[r] = end
-            made_by[r] = "latency"
+        # what bound it: the producer of the operand it waited for, when that wait was
+        # longer than its own time
+        bound = (made_by.get(_latest(ready, operands, deps)) or own) if wait > busy else own
+        ready[result] = end
+        made_by[result] = "latency"
         stats = plan.stats
         if stats is None:
             stats = timing._stats(plan)
         stats.count += 1
-        frontier = core.frontier
-        if end > frontier:
-            stats.cycles += end - frontier
+        if end > core.frontier:
+            stats.cycles += end - core.frontier
             core.frontier = end
         stats.wait += wait
         stats.bound[bound] += 1
-        if len(trace) < trace.limit:
-            index = plan.index
-            if index is None:
-                index = plan.index = len(traced)
-                traced.append(plan)
+        if len(trace) < limit:
             list.append(trace, (thread, index, start, shown, bound, 0))
         else:
             trace.dropped += 1
     return issue
 
 
-def _after(event, run, ctx, args):
-    """Wait for a pending operand's data, then issue again (``yield from``): the thread
-    waits for each pending operand in operand order, as the general path does."""
+def _latest(ready: dict, operands: tuple, deps: float):
+    """The first of ``operands`` ready at ``deps``: the one an op waited for last (None
+    when it waited for none)."""
+    for value in operands:
+        if ready.get(value) == deps:
+            return value
+    return None
+
+
+def _after(core, operands, run, ctx, args):
+    """Wait for the first pending operand's data, then issue again (``yield from``): the
+    thread waits for each pending operand in operand order, as the general path does."""
+    ready = core.ready
+    event = next(core.arriving[v] for v in operands if ready.get(v) == PENDING)
     if not event.processed:
         yield event
     wait = run(ctx, args)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from k1sim.cores.core import InOrderCore
+from k1sim.cores.core import PENDING, InOrderCore
 from k1sim.cores.plan import Plan, issuer
 from k1sim.cores.stats import OpStats, TraceEvents, where
 from k1sim.cores.window import WindowedCore
@@ -53,7 +53,7 @@ class ArchTiming:
         self._since = [0.0] * num_threads         # when the current in-flight stretch began
         # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
         self.absorbed: dict[tuple, object] = {}
-        self._issuers: dict = {}                 # op -> its issue function (k1sim.cores.plan)
+        self._issuers = _Compiled(self._compile)  # op -> its issue function (cores.plan)
         self._forwards: dict[int, list] = {}     # id(scf.yield) -> [(target, source)]
         self.in_flight = [[] for _ in range(num_threads)]   # per thread: loads not yet landed
         # per thread: accumulator -> (when the last in-place accumulate into its registers
@@ -64,11 +64,12 @@ class ArchTiming:
     def issue(self, ctx, op, args):
         """Issue one execution of ``op`` on ``ctx``'s thread: None when its time is
         accounted without a SimPy wait, else the generator to run with ``yield from``."""
-        run = self._issuers.get(op)
-        if run is None:
-            plan = Plan(op, decompose(op, self.arch, self.uses), self.arch, self.uses)
-            run = self._issuers[op] = issuer(self, plan)
-        return run(ctx, args)
+        return self._issuers[op](ctx, args)
+
+    def _compile(self, op):
+        """``op``'s issue function, made the first time it runs (``_issuers``)."""
+        plan = Plan(op, decompose(op, self.arch, self.uses), self.arch, self.uses)
+        return issuer(self, plan)
 
     def _issue(self, ctx, op, args, plan):
         """Any op, by the general path (``yield from``); ``k1sim.cores.plan`` compiles
@@ -120,11 +121,12 @@ class ArchTiming:
         else the accumulator's own value (its initial value, waited for if a load is still
         bringing it)."""
         ready = core.ready.get(acc)
-        if ready is not None and ready.__class__ is not float:
-            if not ready.processed:
-                yield ready
+        if ready == PENDING:
+            event = core.arriving[acc]
+            if not event.processed:
+                yield event
             ready = core.ready.get(acc)
-            if ready.__class__ is not float:
+            if ready == PENDING:
                 ready = None
         made_by = core.producer.get(acc)
         last = self._accumulated[core.index].get(acc)
@@ -222,11 +224,16 @@ class ArchTiming:
         if len(trace) < trace.limit:
             index = plan.index
             if index is None:
-                index = plan.index = len(self._traced)
-                self._traced.append(plan)
+                index = self._trace_index(plan)
             list.append(trace, (thread, index, start, shown, bound, moved))
         else:
             trace.dropped += 1
+
+    def _trace_index(self, plan) -> int:
+        """The index op rows name ``plan`` by in the trace."""
+        plan.index = len(self._traced)
+        self._traced.append(plan)
+        return plan.index
 
     def _stats(self, plan) -> OpStats:
         """The statistics of ``plan``'s op, made at its first execution."""
@@ -336,6 +343,18 @@ class ArchTiming:
             hidden = max(0.0, min(moved, compute + moved - core.frontier))
             out[core.index] = {"transfer_cycles": moved, "hidden_cycles": hidden}
         return out
+
+
+class _Compiled(dict):
+    """A dict that makes a missing entry with ``make(key)`` (one lookup per execution)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
 
 
 def _shown_name(op, work) -> str:
