@@ -46,7 +46,7 @@ class Plan:
         self.control = op.name in _CONTROL
         self.op_counts = tuple((EngineDtype(work.engine, d), n) for d, n in work.ops.items())
         self.stats = None
-        self.index = None      # its place in ArchTiming._traced, once the trace holds it
+        self.index = None      # its place in ArchTiming._traced (ArchTiming._trace_index)
         # the loop-carried value an mmt4d accumulates into in place: it reads its registers
         self.accumulator = (mmt4d_accumulator(op, uses)
                             if work.matrix is not None and work.matrix.accumulates else None)
@@ -77,7 +77,7 @@ def _nothing(ctx, args) -> None:
     """A free op without results (a terminator): nothing to time or to pass on."""
 
 
-def scored(op, timing) -> tuple:
+def _scored(op, timing) -> tuple:
     """The operands of ``op`` the scoreboard may hold a cycle other than 0 for. It
     never holds a kernel argument or a loop's induction variable, and it holds 0 for a
     free op's result whose operands are all such values (a constant): neither can move
@@ -100,7 +100,7 @@ def _free(timing, plan: Plan):
     """A free op (fused into a neighbour, or metadata): its results are ready when its
     operands are; a load a pack absorbs leaves the pack its pointer."""
     op, cores, absorbed = plan.op, timing.cores, timing.absorbed
-    key, operands, results = id(op), scored(op, timing), tuple(op.results)
+    key, operands, results = id(op), _scored(op, timing), tuple(op.results)
     absorbs = plan.absorbs
     if not operands and not absorbs:
         return _constant(cores, results)
@@ -143,7 +143,7 @@ def _transfer(timing, plan: Plan, general):
     it issues when its operands are ready, then its transfers go to the memory system
     (``ArchTiming._memory``'s generator)."""
     op, cores, memory = plan.op, timing.cores, timing._memory
-    operands, t = scored(op, timing), plan.timed
+    operands, t = _scored(op, timing), plan.timed
 
     def issue(ctx, args):
         core = cores[ctx.thread]
@@ -161,7 +161,7 @@ def _compute(timing, plan: Plan):
     loops are made of): ``InOrderCore.issue`` and ``ArchTiming._record`` for this case,
     inline, because a call costs as much as their bodies do here."""
     cores, trace, limit = timing.cores, timing.trace, timing.trace.limit
-    operands, (result,) = scored(plan.op, timing), plan.op.results
+    operands, (result,) = _scored(plan.op, timing), plan.op.results
     t = plan.timed
     (unit,), busy, fill, own = t.units, t.busy, t.fill, t.bound
     slot = cores[0].slot

@@ -174,8 +174,11 @@ class ArchTiming:
         if begin > env.now:
             yield env.timeout(begin - env.now)
         begin = env.now
-        accesses = [describe(ctx, op, args, tr, self.absorbed) for tr in work.transfers]
-        moved = sum(a.nbytes for a in accesses)
+        accesses, moved = [], 0
+        for transfer in work.transfers:   # a loop: a comprehension costs a frame per transfer
+            access = describe(ctx, op, args, transfer, self.absorbed)
+            accesses.append(access)
+            moved += access.nbytes
         scope = work.transfers[-1].scope
         self._started(core)
         if work.transfers[0].write:
