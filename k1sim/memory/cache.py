@@ -67,16 +67,18 @@ class LineCache:
         return sum(overlap(x, e) for x in rects for i in index.meeting(*bounds(x))
                    if _meet(x, e := entries[i][1]))
 
-    def access(self, alloc, rects, write: bool) -> tuple[int, list[Victim]]:
-        """Touch ``rects`` of ``alloc``: (lines that hit, dirty victims). A write makes
-        the lines dirty; a read keeps the dirty lines it finds dirty."""
-        hits, _, victims = self.touch(alloc, rects, write)
+    def access(self, alloc, rects, write: bool, total=None) -> tuple[int, list[Victim]]:
+        """Touch ``rects`` of ``alloc`` (``total`` lines, when the caller knows): (lines
+        that hit, dirty victims). A write makes the lines dirty; a read keeps the dirty
+        lines it finds dirty."""
+        hits, _, victims = self.touch(alloc, rects, write, total)
         return hits, victims
 
-    def touch(self, alloc, rects, write: bool) -> tuple[int, list, list[Victim]]:
+    def touch(self, alloc, rects, write: bool, total=None) -> tuple[int, list, list[Victim]]:
         """``access``, also giving the rects of the lines that missed: what the level
         below must serve (all of a sweep bigger than the cache)."""
-        total = sum(r[2] * (r[4] - r[3]) for r in rects)
+        if total is None:
+            total = sum(r[2] * (r[4] - r[3]) for r in rects)
         if total > self.capacity:
             return self._sweep(alloc, rects, write, total)
         touched: list = []
@@ -116,7 +118,7 @@ class LineCache:
         cuts = {i: (pieces, left) for i, pieces, left in self._cuts(alloc, rects)}
         leaving, nid, dirty = [], self._ids, 0
         for i, (alloc_, rect, e_dirty, stamp) in self._entries.items():   # id order
-            cut = cuts.get(i)
+            cut = cuts.get(i) if cuts else None
             if cut is None:
                 leaving.append((stamp, i, alloc_, rect, e_dirty))
                 continue
@@ -126,11 +128,12 @@ class LineCache:
             for q in pieces:
                 nid += 1
                 leaving.append((stamp, nid, alloc_, q, keep * size(q) // left))
-        leaving.sort()
+        if len(leaving) > 1:
+            leaving.sort()
         self._ids = nid
         self._entries, self._by_alloc, self._lru, self.used = {}, {}, [], 0
         return hits, rects, self._insert(alloc, rects, total if write else dirty, total, kept,
-                                         [(a, r, d) for _, _, a, r, d in leaving])
+                                         [(a, r, d) for _, _, a, r, d in leaving if d])
 
     def _cuts(self, alloc, rects) -> list:
         """The entries ``rects`` take lines from, oldest first (by id): (id, the pieces
@@ -139,8 +142,9 @@ class LineCache:
         if not index:
             return []
         if len(rects) == 1:
-            near = rects
-            pairs = [(i, near) for i in sorted(index.meeting(*bounds(rects[0])))]
+            pairs = [(i, rects) for i in sorted(index.meeting(*bounds(rects[0])))]
+            if not pairs:
+                return pairs
         else:
             meets: dict[int, list] = {}            # entry id -> rects that may cut it
             for x in rects:
@@ -181,60 +185,71 @@ class LineCache:
                 gone=()) -> list[Victim]:
         """Hold ``kept`` (``rects``, or their tail when they outnumber the cache) as the
         newest lines, ``dirty`` of ``rects``' lines dirty; the victims, after ``gone``."""
+        one = len(kept) == 1
+        kept_lines = kept[0][2] * (kept[0][4] - kept[0][3]) if one else sum(map(size, kept))
         victims = []
-        kept_lines = sum(r[2] * (r[4] - r[3]) for r in kept)
         if dirty > kept_lines:                     # streamed past: its head leaves at once
             head = split_lines(rects, total - kept_lines, True)
             victims.extend((alloc, r, size(r) * (dirty - kept_lines) // (total - kept_lines))
                            for r in head)
             dirty = kept_lines
-        victims.extend(gone)
-        self._clock += 1
-        for r in kept:
-            self._add(alloc, r, dirty * size(r) // kept_lines if kept_lines else 0, self._clock)
-        while self.used > self.capacity:
-            self._evict(self.used - self.capacity, victims)
-        return [v for v in victims if v[2] > 0]
+        if gone:
+            victims.extend(gone)
+        self._clock = stamp = self._clock + 1
+        if one:                                    # all of ``dirty`` is its share
+            self._add(alloc, kept[0], dirty, stamp)
+        else:
+            for r in kept:
+                self._add(alloc, r, dirty * size(r) // kept_lines if kept_lines else 0, stamp)
+        if self.used > self.capacity:
+            self._evict(victims)
+        return [v for v in victims if v[2] > 0] if victims else victims
 
-    def _evict(self, need: int, victims: list) -> None:
-        """Evict the least recently used entry, or its first ``need`` lines, into
-        ``victims`` (a stale LRU pair evicts nothing)."""
-        stamp, i = heapq.heappop(self._lru)
-        entry = self._entries.get(i)
-        if entry is None or entry[3] != stamp:
-            return
-        alloc, rect, dirty, _ = entry
-        front, rest = split_front(rect, need)
-        self._drop(i)
-        if rest is None:
-            victims.append((alloc, rect, dirty))
-            return
-        gone = dirty * size(front) // size(rect)
-        self._add(alloc, rest, dirty - gone, stamp)
-        victims.append((alloc, front, gone))
+    def _evict(self, victims: list) -> None:
+        """Evict least recently used entries into ``victims`` until the lines fit, the
+        last one in part (its first lines) when that is enough; stale LRU pairs (of
+        entries no longer held) are skipped."""
+        entries, lru, by_alloc, capacity = self._entries, self._lru, self._by_alloc, self.capacity
+        while self.used > capacity:
+            stamp, i = heapq.heappop(lru)
+            entry = entries.pop(i, None)
+            if entry is None:
+                continue
+            alloc, rect, dirty, _ = entry
+            need = self.used - capacity
+            n = rect[2] * (rect[4] - rect[3])
+            if not by_alloc[alloc].remove(i):
+                del by_alloc[alloc]
+            self.used -= n
+            front, rest = (rect, None) if need >= n else split_front(rect, need)
+            if rest is None:
+                victims.append((alloc, rect, dirty))
+                continue
+            gone = dirty * size(front) // n
+            self._add(alloc, rest, dirty - gone, stamp)
+            victims.append((alloc, front, gone))
 
     def _add(self, alloc, rect, dirty: int, stamp: int) -> None:
         i = self._ids = self._ids + 1
-        entries = self._entries
-        entries[i] = [alloc, rect, dirty, stamp]
+        self._entries[i] = [alloc, rect, dirty, stamp]
         index = self._by_alloc.get(alloc)
         if index is None:
             index = self._by_alloc[alloc] = RectIndex(disjoint=True)
         index.add(i, rect)
-        lru = self._lru
-        heapq.heappush(lru, (stamp, i))
+        heapq.heappush(self._lru, (stamp, i))
         self.used += rect[2] * (rect[4] - rect[3])     # size(rect)
-        if len(lru) > 4 * len(entries) + 64:     # drop the stale pairs
-            self._lru = [(e[3], j) for j, e in self._entries.items()]
-            heapq.heapify(self._lru)
 
     def _drop(self, i: int) -> None:
-        alloc, rect, _, _ = self._entries.pop(i)
-        index = self._by_alloc[alloc]
-        index.remove(i)
-        if not index:
+        """Forget entry ``i``, leaving its LRU pair stale (the only way one goes stale:
+        eviction pops its pair, a sweep starts the heap anew)."""
+        entries = self._entries
+        alloc, rect, _, _ = entries.pop(i)
+        if not self._by_alloc[alloc].remove(i):
             del self._by_alloc[alloc]
         self.used -= rect[2] * (rect[4] - rect[3])
+        if len(self._lru) > 4 * len(entries) + 64:     # drop the stale pairs
+            self._lru = [(e[3], j) for j, e in entries.items()]
+            heapq.heapify(self._lru)
 
 
 @lru_cache(maxsize=1024)

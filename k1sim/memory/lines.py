@@ -203,8 +203,8 @@ class RectIndex:
         return len(self._bounds)
 
     def add(self, key, r: Rect) -> None:
-        a, b = bounds(r)
-        kind = 1 if r[0] else 0
+        p, r0, n, c0, c1 = r
+        a, b, kind = (r0 * p + c0, (r0 + n - 1) * p + c1, 1) if p else (c0, c1, 0)
         self._bounds[key] = (a, b, kind)
         if self._sorted is not None:
             insort(self._sorted[kind], (a, b, key))
@@ -213,13 +213,16 @@ class RectIndex:
         elif len(self._bounds) > self.SCAN_MOST:
             self._sort()
 
-    def remove(self, key) -> None:
+    def remove(self, key) -> int:
+        """Forget ``key``: how many keys are left."""
         a, b, kind = self._bounds.pop(key)
+        left = len(self._bounds)
         if self._sorted is not None:
             rows = self._sorted[kind]
             del rows[bisect_left(rows, (a, b, key))]
-            if len(self._bounds) <= self.SCAN_MOST // 2:
+            if left <= self.SCAN_MOST // 2:
                 self._sorted = None
+        return left
 
     def _sort(self) -> None:
         self._sorted, self._span = [[], []], [0, 0]

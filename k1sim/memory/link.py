@@ -135,17 +135,16 @@ class FairShareLink:
     def _assign_rates(self) -> None:
         """Max-min fair rates: visit transfers from the tightest cap up (ties in arrival
         order); each takes the smaller of its cap and an equal split of what is left. A
-        cap is shared by its owner's capped transfers."""
+        cap is shared by its owner's capped transfers. (Without caps every transfer
+        takes an equal split: ``_reschedule`` does that in its own pass.)"""
         active = self._active
         left, n_left = self.bytes_per_cycle, len(active)
-        if self._n_capped:
-            capped = self._capped
-            for f in active:
-                cap = f.cap
-                if cap is not None:
-                    f.limit = cap / capped[f.owner] if f.owner is not None else cap
-            active = sorted(active, key=_BY_LIMIT)
-        for f in active:            # uncapped: every limit is inf, visited in arrival order
+        capped = self._capped
+        for f in active:
+            cap = f.cap
+            if cap is not None:
+                f.limit = cap / capped[f.owner] if f.owner is not None else cap
+        for f in sorted(active, key=_BY_LIMIT):
             share = left / n_left
             limit = f.limit
             f.rate = rate = share if share < limit else limit
@@ -161,13 +160,24 @@ class FairShareLink:
             self._saturated = False
             self._note_rate(0.0)
             return
-        self._assign_rates()
         rate, target, soonest = 0.0, None, 0.0
-        for f in active:             # arrival order: the sum and the first earliest finish
-            rate += f.rate
-            finish = f.remaining / f.rate
-            if target is None or finish < soonest:
-                target, soonest = f, finish
+        if self._n_capped:
+            self._assign_rates()
+            for f in active:         # arrival order: the sum and the first earliest finish
+                rate += f.rate
+                finish = f.remaining / f.rate
+                if target is None or finish < soonest:
+                    target, soonest = f, finish
+        else:                        # equal splits, assigned and summed in arrival order
+            left, n_left = self.bytes_per_cycle, len(active)
+            for f in active:
+                f.rate = share = left / n_left
+                left -= share
+                n_left -= 1
+                rate += share
+                finish = f.remaining / share
+                if target is None or finish < soonest:
+                    target, soonest = f, finish
         self._saturated = rate >= self.bytes_per_cycle * (1 - _SAME_INSTANT)
         self._note_rate(rate)
         self._target = target

@@ -70,3 +70,18 @@ def test_an_arrival_fires_one_step_after_bytes_that_come_after_the_latency():
         env.timeout(15).callbacks.append(note("other"))      # queued after the bytes
         arrival.callbacks.append(note("arrived"))
     assert order_of(build) == [(15, "other"), (15, "arrived")]
+
+
+def test_an_event_that_is_never_the_last_does_not_move_the_join():
+    # A load's L1 port time is left out of its join when a fetch surely lands after it:
+    # the join must fire in the very same step, before and after the same other events.
+    def build(with_port):
+        def run(env, note):
+            port, fetch = env.timeout(4), env.timeout(9)
+            env.timeout(9).callbacks.append(note("other"))      # queued after the fetch
+            waits = [port, fetch] if with_port else [fetch]
+            Join(env, waits).callbacks.append(note("join"))
+            env.timeout(9).callbacks.append(note("later"))
+        return run
+    assert order_of(build(True)) == order_of(build(False)) == [
+        (9, "other"), (9, "later"), (9, "join")]
