@@ -105,8 +105,3 @@ def access(value, window: tuple | None = None) -> Access | None:
         return Access(value.alloc.serial, value.offset, (), (), 1.0, value.alloc.itemsize, value,
                       value.offset, ())
     return None
-
-
-def in_bounds_share(p: BlockPtr) -> float:
-    """The share of a block pointer's window inside its bounds."""
-    return p.inside().share

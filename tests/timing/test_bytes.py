@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from k1sim import Simulator
-from k1sim.engine.seam import in_bounds_share
+from k1sim.engine.seam import access
 from k1sim.functional.memory import Allocation, BlockPtr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_in_bounds_share_of_a_ragged_window():
     alloc = Allocation("x", "f32", (40, 40), "global")
     p = BlockPtr(alloc, 0, (40, 40), (40, 1), (32, -8), (16, 16))
-    assert in_bounds_share(p) == (8 * 8) / (16 * 16)
-    assert in_bounds_share(p.advance((100, 0))) == 0.0
+    assert access(p).in_bounds == (8 * 8) / (16 * 16)
+    assert access(p.advance((100, 0))).in_bounds == 0.0
 
 
 def test_a_ragged_gemm_reads_each_tensor_byte_from_dram_once():
@@ -47,5 +47,5 @@ def test_a_window_is_clipped_to_its_block_and_offset_inside_it():
     p = BlockPtr(alloc, 0, (64, 1100), (1100, 1), (32, 0), (32, 2048))
     w = p.window((0, 1024), (32, 512))
     assert (w.offsets, w.block) == ((32, 1024), (32, 512))
-    assert in_bounds_share(w) == 76 / 512
+    assert access(w).in_bounds == 76 / 512
     assert p.window((0, 1792), (32, 512)).block == (32, 256)
