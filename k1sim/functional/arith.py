@@ -190,6 +190,8 @@ def _scalar_int_binary(op):
     w, store = scalar
     half, mask = 1 << (w - 1), (1 << w) - 1     # ``wrap_int``'s, inline: this runs per op
     return lambda op, args, ctx: store(((fn(int(args[0]), int(args[1])) + half) & mask) - half)
+
+
 semantic(*(f"arith.{n}" for n in DIVISIONS))(_division)
 
 
