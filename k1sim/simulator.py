@@ -8,7 +8,9 @@ and checks the expects against the inputs.
 
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +108,7 @@ class Simulator:
                              **timing.results(arch, n_threads))
 
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), _fewer_collections():
                 run_kernel(launch, spec.func, values, spec.filename, opts.progress)
         except KeyboardInterrupt:
             # Ctrl-C: hand back the run as far as it went instead of a bare traceback.
@@ -139,6 +141,23 @@ class Simulator:
             warnings.append(f"{spec.filename}: compiled for {spec.arch_id} (tt.arch_id), "
                             f"running on {self.arch.arch_id}")
         return self.arch
+
+
+@contextmanager
+def _fewer_collections():
+    """Run with the collector's youngest generation collected every ``_YOUNG`` net
+    allocations instead of Python's 700: a run makes millions of short-lived objects
+    (SimPy events, trace rows, tuples) that die young, and scanning them 700 at a time
+    cost about 4% of a timing-only run. Memory stays bounded: a collection still runs."""
+    was = gc.get_threshold()
+    gc.set_threshold(_YOUNG, *was[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*was)
+
+
+_YOUNG = 20_000
 
 
 def initial_arguments(program, seed: int = 0, kernel: str | None = None) -> dict:

@@ -178,3 +178,30 @@ def test_running_on_another_arch_warns():
     assert any("compiled for 0xA03C (tt.arch_id), running on 0x503C" in w for w in r.warnings)
     with pytest.raises(K1SimError, match="unknown arch '0x1234'; known archs: 0x503C"):
         Simulator("0x1234")
+
+
+def test_a_run_collects_young_objects_less_often_and_restores_the_collector(monkeypatch):
+    import gc
+
+    import k1sim.simulator as simulator
+    seen = []
+    real = simulator.run_kernel
+
+    def recording(*args):
+        seen.append(gc.get_threshold())
+        return real(*args)
+
+    monkeypatch.setattr(simulator, "run_kernel", recording)
+    before = gc.get_threshold()
+    m = module(PROGRAM_IDS, ptr("out", [24], "i32"), grid=(4, 3, 2))
+    Simulator().execute(m)
+    assert seen[0][0] > before[0] and seen[0][1:] == before[1:]
+    assert gc.get_threshold() == before
+    # a run that fails hands the collector back as it found it too
+    bad = module("""
+    %c = arith.constant 5 : i32
+    %p = tt.addptr %out, %c : !tt.ptr<i32>, i32
+    tt.store %p, %c : !tt.ptr<i32>""", ptr("out", [4], "i32"), grid=(1,))
+    with pytest.raises(K1SimError):
+        Simulator().execute(bad)
+    assert len(seen) == 2 and gc.get_threshold() == before
