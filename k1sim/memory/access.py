@@ -18,7 +18,6 @@ column, and a contiguous one a line per 64 bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from math import lcm, prod
@@ -29,32 +28,38 @@ from k1sim.memory.lines import Rect, RectIndex, bounds, flat, minus_all, size
 SCOPES = ("global", "local", "fragment")
 
 
-@dataclass(frozen=True)
 class Access:
     """One transfer: ``shape`` elements of ``elem_bytes`` at element ``base`` of
-    ``alloc``, dimension ``d`` stepping ``strides[d]`` elements."""
+    ``alloc``, dimension ``d`` stepping ``strides[d]`` elements; ``nbytes`` in all.
 
-    alloc: object
-    scope: str
-    elem_bytes: int
-    base: int
-    shape: tuple
-    strides: tuple
+    A plain slots class, not a dataclass: one is built per transfer of every timed op,
+    and the memory system reads ``nbytes`` several times per transfer, so it is worked
+    out once here. Treat it as immutable."""
 
-    def __post_init__(self):
-        if self.scope not in SCOPES:
-            raise ValueError(f"memory scope must be global, local or fragment, got {self.scope!r}")
-        if len(self.shape) != len(self.strides):
-            raise ValueError(f"access shape {self.shape} and strides {self.strides} differ in rank")
+    __slots__ = ("alloc", "scope", "elem_bytes", "base", "shape", "strides", "nbytes")
+
+    def __init__(self, alloc, scope: str, elem_bytes: int, base: int, shape: tuple,
+                 strides: tuple):
+        if scope not in SCOPES:
+            raise ValueError(f"memory scope must be global, local or fragment, got {scope!r}")
+        if len(shape) != len(strides):
+            raise ValueError(f"access shape {shape} and strides {strides} differ in rank")
+        self.alloc = alloc
+        self.scope = scope
+        self.elem_bytes = elem_bytes
+        self.base = base
+        self.shape = shape
+        self.strides = strides
+        self.nbytes = prod(shape) * elem_bytes
+
+    def __repr__(self) -> str:
+        return (f"Access({self.alloc!r}, {self.scope!r}, {self.elem_bytes}, {self.base}, "
+                f"{self.shape}, {self.strides})")
 
     @classmethod
     def contiguous(cls, alloc, nbytes: int, scope: str = "global", base_bytes: int = 0):
         """``nbytes`` in a row from byte ``base_bytes``."""
         return cls(alloc, scope, 1, base_bytes, (nbytes,), (1,))
-
-    @property
-    def nbytes(self) -> int:
-        return prod(self.shape) * self.elem_bytes
 
     def footprint(self, line_bytes: int) -> "Footprint":
         return _footprint(self.elem_bytes, self.base, tuple(self.shape), tuple(self.strides),
