@@ -61,10 +61,11 @@ class ArchTiming:
         self._accumulated = [{} for _ in range(num_threads)]
         self.flush_cycles = 0.0
 
-    def issue(self, ctx, op, args):
-        """Issue one execution of ``op`` on ``ctx``'s thread: None when its time is
-        accounted without a SimPy wait, else the generator to run with ``yield from``."""
-        return self._issuers[op](ctx, args)
+    def issuer(self, op):
+        """The function ``(ctx, args)`` that issues one execution of ``op`` on ``ctx``'s
+        thread: it returns None when the time is accounted without a SimPy wait, else the
+        generator to run with ``yield from`` (``k1sim.cores.plan``)."""
+        return self._issuers[op]
 
     def _compile(self, op):
         """``op``'s issue function, made the first time it runs (``_issuers``)."""

@@ -4,7 +4,7 @@ Values come from the semantic table (``k1sim.functional.semantics``), through ea
 step (``k1sim.engine.steps``: what a timing-only run leaves uncomputed is decided there);
 structured control flow, the parallel loop and barrier waits live here because they
 decide what runs next or block the thread. Every executed op (and each loop
-iteration's control) passes through ``Launch.timing.issue``: the one timing seam.
+iteration's control) passes through its ``Launch.timing.issuer``: the one timing seam.
 """
 
 from __future__ import annotations
@@ -49,11 +49,13 @@ class Interpreter:
 
     def _steps(self, block) -> list[tuple]:
         """Per op of ``block``: (op, name, its step (None for a terminator or control flow),
-        None for an op that just runs, else (how it runs, whether the thread's time passes
-        first)), made once per op."""
+        for an op that just runs its issue function (``Timing.issuer``) else None, None for
+        an op that just runs else (how it runs, whether the thread's time passes first)),
+        made once per op."""
         steps = self._plans.get(block)
         if steps is None:
-            flush_before = self.launch.timing.flush_before
+            timing = self.launch.timing
+            flush_before = timing.flush_before
             timing_only = self.launch.timing_only
             same = self._same
             if block.parent.parent.name in ("tt.func", "func.func"):
@@ -68,19 +70,20 @@ class Interpreter:
                         same.update(op.results)
                     run = runner(op, timing_only, fixed)
                 plain = kind == _RUN and not flush
-                steps.append((op, op.name, run, None if plain else (kind, flush)))
+                steps.append((op, op.name, run, timing.issuer(op) if plain else None,
+                              None if plain else (kind, flush)))
         return steps
 
     def block(self, ctx: ThreadCtx, block, vals: dict):
         """Run a block's ops; return the values its terminator passes on."""
         launch = self.launch
         timing = launch.timing
-        counts, issue = launch.counts, timing.issue
-        for op, name, run, special in self._steps(block):
+        counts = launch.counts
+        for op, name, run, issue, special in self._steps(block):
             counts[name] += 1
-            if special is None:
-                wait = issue(ctx, op, run(ctx, vals))   # ``_issue`` inline: most ops
-                if wait is not None:                    # need no generator
+            if issue is not None:
+                wait = issue(ctx, run(ctx, vals))   # ``_issue`` inline: most ops need no
+                if wait is not None:                # generator
                     yield from wait
                 continue
             kind, flush = special
@@ -102,9 +105,9 @@ class Interpreter:
         return []
 
     def _issue(self, ctx: ThreadCtx, op, args):
-        """Let ``op``'s time pass on ``ctx``'s thread (``yield from``): ``Timing.issue``
+        """Let ``op``'s time pass on ``ctx``'s thread (``yield from``): its issue function
         returns what to wait for, or None when the op's time passed without a wait."""
-        wait = self.launch.timing.issue(ctx, op, args)
+        wait = self.launch.timing.issuer(op)(ctx, args)
         if wait is not None:
             yield from wait
 

@@ -1,7 +1,8 @@
 """The seam between the engine and a timing model: the one interface the engine times through.
 
-The interpreter calls ``issue`` for every op it executes (after computing its values; it
-returns what the thread must wait for, or None), ``flush`` before an op that meets other
+The interpreter asks ``issuer`` once per op for the function that issues it, and calls that
+for every execution of the op (after computing its values; it returns what the thread must
+wait for, or None), ``flush`` before an op that meets other
 threads and at the end of a program, and ``waited`` after a barrier wait. A timing model never sees array values: for a pointer operand it asks
 the thread context for an ``Access`` (``ctx.access(value)``), the address pattern the engine
 derives from the pointer's metadata (allocation, first element, shape, strides).
@@ -12,7 +13,7 @@ arch's model (pipelined cores, matrix engines, the memory system).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import NamedTuple, Protocol
 
 from k1sim.functional.memory import BlockPtr, Pointer, Pointers
@@ -21,10 +22,12 @@ from k1sim.functional.memory import BlockPtr, Pointer, Pointers
 class Timing(Protocol):
     flush_before: frozenset   # op names whose thread's pending time passes before them
 
-    def issue(self, ctx, op, args: list) -> Generator | None:
-        """Let ``op``'s time pass on ``ctx``'s thread: None when it passed without a SimPy
-        wait (most ops: the interpreter then makes no generator), else a generator that
-        waits, which the thread runs with ``yield from`` before its next op."""
+    def issuer(self, op) -> Callable[[object, list], Generator | None]:
+        """The function ``(ctx, args)`` that lets one execution of ``op`` pass on ``ctx``'s
+        thread: it returns None when the time passed without a SimPy wait (most ops: the
+        interpreter then makes no generator), else a generator that waits, which the
+        thread runs with ``yield from`` before its next op. Asked once per op, so an
+        execution costs one call."""
 
     def flush(self, ctx) -> Generator:
         """Let everything the thread issued complete (``yield from``)."""
@@ -48,8 +51,8 @@ class NullTiming:
 
     flush_before = frozenset()
 
-    def issue(self, ctx, op, args) -> None:
-        return None
+    def issuer(self, op):
+        return _no_time
 
     def flush(self, ctx):
         return
@@ -67,6 +70,10 @@ class NullTiming:
     def finish(self):
         return
         yield
+
+
+def _no_time(ctx, args) -> None:
+    """``NullTiming``'s issue function for every op."""
 
 
 class Access(NamedTuple):

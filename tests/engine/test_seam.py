@@ -32,7 +32,7 @@ def test_a_timed_run_and_a_functional_only_run_give_the_same_values(name):
 
 def test_both_timing_models_implement_the_seam_protocol():
     for model in (NullTiming, ArchTiming):
-        for name in ("flush_before", "issue", "flush", "waited", "results", "trace_warnings"):
+        for name in ("flush_before", "issuer", "flush", "waited", "results", "trace_warnings"):
             assert hasattr(model, name), (model, name)
         assert all(callable(getattr(model, n)) for n in Timing.__dict__
                    if not n.startswith("_") and n != "flush_before")

@@ -38,17 +38,21 @@ def test_the_compiled_issue_functions_time_as_the_general_path(name, arch, monke
 
 
 def test_most_ops_issue_without_a_generator():
-    """Ops whose time passes without a SimPy wait return None from ``issue``: the engine
-    makes no generator for them."""
+    """Ops whose time passes without a SimPy wait return None from their issue function:
+    the engine makes no generator for them."""
     returned = []
-    original = timing_module.ArchTiming.issue
+    original = timing_module.ArchTiming.issuer
 
-    def counting(self, ctx, op, args):
-        wait = original(self, ctx, op, args)
-        returned.append(wait is None)
-        return wait
+    def counting(self, op):
+        issue = original(self, op)
+
+        def counted(ctx, args):
+            wait = issue(ctx, args)
+            returned.append(wait is None)
+            return wait
+        return counted
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(timing_module.ArchTiming, "issue", counting)
+        patch.setattr(timing_module.ArchTiming, "issuer", counting)
         Simulator().execute(mm_even_k(256, 256, 256).module, timing_only=True)
     # per program: 32 ops, of which 3 transfers and the mmt4d that waits for its loads
     assert len(returned) == 64 * 32
