@@ -12,7 +12,7 @@ from __future__ import annotations
 import simpy
 
 from k1sim.engine.state import ThreadCtx, fault, op_where
-from k1sim.engine.steps import pure, runner
+from k1sim.engine.steps import computed, pure, runner
 from k1sim.errors import K1SimError
 from k1sim.functional.semantics import as_type
 
@@ -44,8 +44,10 @@ class Interpreter:
         self.control = {"scf.for": self._for, "scf.if": self._if,
                         "xsmt_async.mbarrier_wait": self._wait}
         self._plans: dict = {}   # block -> its steps
-        # The values that are the same at every execution in the launch (``steps.runner``)
+        # The values that are the same at every execution in the launch, and those that
+        # every run computes, a timing-only one too (``steps.runner``)
         self._same: set = set()
+        self._known: set = set()
 
     def _steps(self, block) -> list[tuple]:
         """Per op of ``block``: (op, name, its step (None for a terminator or control flow),
@@ -57,9 +59,13 @@ class Interpreter:
             timing = self.launch.timing
             flush_before = timing.flush_before
             timing_only = self.launch.timing_only
-            same = self._same
-            if block.parent.parent.name in ("tt.func", "func.func"):
+            same, known = self._same, self._known
+            owner = block.parent.parent.name
+            if owner in ("tt.func", "func.func"):
                 same.update(block.args)     # every program runs with the same arguments
+                known.update(block.args)
+            elif owner == "scf.for":
+                known.add(block.args[0])    # the loop index (not what the loop carries)
             steps = self._plans[block] = []
             for op in block.ops:
                 kind, flush = _kind(op.name, self.control), op.name in flush_before
@@ -68,7 +74,10 @@ class Interpreter:
                     fixed = pure(op) and all(v in same for v in op.operands)
                     if fixed:
                         same.update(op.results)
-                    run = runner(op, timing_only, fixed)
+                    given = all(v in known for v in op.operands)
+                    if given and computed(op):
+                        known.update(op.results)
+                    run = runner(op, timing_only, fixed, given)
                 plain = kind == _RUN and not flush
                 steps.append((op, op.name, run, timing.issuer(op) if plain else None,
                               None if plain else (kind, flush)))

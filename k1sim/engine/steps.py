@@ -61,10 +61,20 @@ def pure(op) -> bool:
             and not isinstance(op.results[0].type, T.TensorType))
 
 
-def runner(op, timing_only: bool, same_every_time: bool = False):
+def computed(op) -> bool:
+    """Whether a timing-only run computes ``op``'s results whenever their operand values
+    are: not for a memory op (a load's data are left out) nor, to keep this simple, for any
+    tensor result (a float one is never computed; an integer one is left to the check)."""
+    return op.name not in MEMORY_OPS and not any(isinstance(r.type, T.TensorType)
+                                                 for r in op.results)
+
+
+def runner(op, timing_only: bool, same_every_time: bool = False, known: bool = False):
     """The op's step (see the module doc). ``same_every_time``: the op is ``pure`` and its
     operands have the same values at every execution of the launch (kernel arguments,
-    constants and what is computed from them alone), so its value does too."""
+    constants and what is computed from them alone), so its value does too. ``known``:
+    its operand values are always computed (kernel arguments, loop indices and what
+    ``computed`` ops make of them alone), so a timing-only run need not look for None."""
     get = operand_getter(op)
     warning = OP_WARNINGS.get(op.name)
     message = warning(op) if warning is not None else None
@@ -73,9 +83,12 @@ def runner(op, timing_only: bool, same_every_time: bool = False):
     if timing_only and float_results(op) and op.name not in MEMORY_OPS:
         return _never_computed(op, get, message, results)
     unknown = None
-    if timing_only and op.operands:
+    if timing_only and op.operands and not known:
         unknown = _address_missing if op.name in MEMORY_OPS else _any_none
     semantics = semantics_of(op) or SEMANTICS[op.name]
+    if message is None and unknown is None and single is not None:
+        run = _plain(op, get, semantics, single)
+        return _once(run, single) if same_every_time else run
     missing = None if len(results) <= 1 else (None,) * len(results)
 
     def run(ctx, vals):
@@ -87,9 +100,9 @@ def runner(op, timing_only: bool, same_every_time: bool = False):
         else:
             try:
                 out = semantics(op, args, ctx)
+            except RuntimeFault:
+                raise
             except K1SimError as e:
-                if isinstance(e, RuntimeFault):
-                    raise
                 raise fault(op, ctx, str(e)) from None
         if single is not None:
             vals[single] = out
@@ -98,6 +111,21 @@ def runner(op, timing_only: bool, same_every_time: bool = False):
                 vals[r] = v
         return args
     return _once(run, single) if same_every_time else run
+
+
+def _plain(op, get, semantics, result):
+    """The step of most ops: one result, no warning, no operand that may be missing.
+    ``runner``'s general step without its tests, which cost nearly as much as the rest."""
+    def run(ctx, vals):
+        args = get(vals)
+        try:
+            vals[result] = semantics(op, args, ctx)
+        except RuntimeFault:
+            raise
+        except K1SimError as e:
+            raise fault(op, ctx, str(e)) from None
+        return args
+    return run
 
 
 def _once(run, result):

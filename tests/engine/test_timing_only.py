@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from k1sim.engine import interpreter, steps
 from k1sim.errors import RuntimeFault
 from k1sim.functional import semantics
 from k1sim.simulator import Simulator
@@ -67,3 +68,28 @@ def test_timing_only_gives_the_warnings_that_depend_on_the_op_alone():
     dest = [w for w in full.warnings if "3-operand xsmt.mmt4d overwrites" in w]
     assert len(dest) == 1
     assert dest == [w for w in fast.warnings if "3-operand xsmt.mmt4d overwrites" in w]
+
+
+@pytest.mark.parametrize("path", [*KERNELS, "kernels/flash_attn_fwd_causal.xsmt",
+                                  "tests/corpus/fifo_pipeline.xsmt",
+                                  "tests/corpus/int_arith.xsmt"])
+def test_operands_said_to_be_known_are_computed_in_a_timing_only_run(monkeypatch, path):
+    """A step told its operands are always computed (``known``) skips the look for None:
+    every such operand must really have a value in a timing-only run."""
+    real, checked = steps.runner, []
+
+    def checking(op, timing_only, same_every_time=False, known=False):
+        run = real(op, timing_only, same_every_time, known)
+        if not known or not op.operands:
+            return run
+        get = steps.operand_getter(op)
+
+        def run_checked(ctx, vals):
+            assert all(a is not None for a in get(vals)), op.name
+            checked.append(op.name)
+            return run(ctx, vals)
+        return run_checked
+
+    monkeypatch.setattr(interpreter, "runner", checking)
+    Simulator().execute(ROOT / path, timing_only=True)
+    assert checked
