@@ -96,6 +96,9 @@ class Access(NamedTuple):
     shape: tuple = ()
 
 
+_new = tuple.__new__   # an ``Access`` per transfer, without NamedTuple's Python ``__new__``
+
+
 def access(value, window: tuple | None = None) -> Access | None:
     """The ``Access`` of a pointer value (None for anything else). ``window``, an
     ``(offsets, shape)`` pair, asks for that window inside a block pointer instead."""
@@ -103,8 +106,9 @@ def access(value, window: tuple | None = None) -> Access | None:
         if window is not None:
             value = value.window(*window)
         inside = value.inside()
-        return Access(value.alloc.serial, inside.origin, value.block, value.strides,
-                      inside.share, value.alloc.itemsize, value, inside.base, inside.shape)
+        alloc = value.alloc
+        return _new(Access, (alloc.serial, inside.origin, value.block, value.strides,
+                             inside.share, alloc.itemsize, value, inside.base, inside.shape))
     if isinstance(value, Pointers):
         return Access(value.alloc.serial, None, value.offsets.shape, (), 1.0,
                       value.alloc.itemsize, value)

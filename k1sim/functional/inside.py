@@ -34,6 +34,9 @@ class Inside(NamedTuple):
 
 # block shape -> its runs when the whole window is inside (a few shapes per kernel)
 _WHOLE: dict = {}
+# ``Inside``'s fields straight into the tuple: a NamedTuple's own ``__new__`` is a Python
+# function, and ``inside_of`` runs for every block pointer a program loads or stores
+_new = tuple.__new__
 
 
 def inside_of(p) -> Inside:
@@ -51,8 +54,8 @@ def inside_of(p) -> Inside:
     runs = _WHOLE.get(p.block)
     if runs is None:
         runs = _WHOLE[p.block] = tuple((0, n) for n in p.block)
-    return Inside(runs, (), start, start + low < 0 or start + high >= p.alloc.size,
-                  start, p.block, 1.0, start)
+    return _new(Inside, (runs, (), start, start + low < 0 or start + high >= p.alloc.size,
+                         start, p.block, 1.0, start))
 
 
 def _clipped(p) -> Inside:

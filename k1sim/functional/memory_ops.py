@@ -9,6 +9,7 @@ from __future__ import annotations
 from k1sim.functional import memory as mem
 from k1sim.functional.packing import pack
 from k1sim.functional.semantics import prepared, semantic
+from k1sim.ir import types as T
 
 
 def _ints(values) -> list[int]:
@@ -36,6 +37,21 @@ def _prepared_make_tensor_ptr(op):
 @semantic("tt.advance")
 def _advance(op, args, ctx):
     return args[0].advance(tuple(map(int, args[1:])))
+
+
+@prepared("tt.advance")
+def _prepared_advance(op):
+    """An advance by constant zeros (a loop's first step, or a kernel whose K loop runs
+    once) is the block pointer itself: ``BlockPtr.advance`` by zeros, decided once."""
+    if all(_zero_constant(v) for v in op.operands[1:]):
+        return lambda op, args, ctx: args[0]
+    return None
+
+
+def _zero_constant(value) -> bool:
+    owner = value.owner
+    return (not isinstance(value.type, T.TensorType)
+            and getattr(owner, "name", None) == "arith.constant" and owner.prop("value") == 0)
 
 
 @semantic("tt.addptr")

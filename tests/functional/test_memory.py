@@ -82,3 +82,28 @@ def test_write_block_writes_exactly_the_in_bounds_elements(case):
                     for pos in itertools.product(*map(range, p.block)) if inside[pos]})
     if distinct == inside.sum():  # no two in-bounds elements share an address
         np.testing.assert_array_equal(got[inside], value[inside])
+
+
+def test_an_advance_by_constant_zeros_is_prepared_as_the_pointer_itself():
+    """``tt.advance`` by deltas that are all ``arith.constant 0`` is decided once to be its
+    pointer (what the table's advance gives); any other advance keeps the table's."""
+    from pathlib import Path
+
+    from k1sim.functional.semantics import PREPARED, SEMANTICS, load_all, semantics_of
+    from k1sim.ir.parser import parse
+
+    load_all()
+    root = Path(__file__).resolve().parents[2]
+    ops = [op for path in ("tests/corpus/mm_split_k.xsmt", "tests/corpus/flash_attn_fwd.xsmt")
+           for op in parse((root / path).read_text(), path).walk() if op.name == "tt.advance"]
+    p = BlockPtr(Allocation("x", "f16", (64, 64), "global"), 0, (64, 64), (64, 1), (0, 0),
+                 (32, 32))
+    zeros = [op for op in ops if all(v.owner.name == "arith.constant"
+                                     and v.owner.prop("value") == 0 for v in op.operands[1:])]
+    assert 0 < len(zeros) < len(ops)
+    for op in ops:
+        if op in zeros:
+            args = (p, np.int32(0), np.int32(0))
+            assert semantics_of(op)(op, args, None) is p is SEMANTICS[op.name](op, args, None)
+        else:
+            assert PREPARED[op.name](op) is None
