@@ -56,17 +56,26 @@ class InOrderCore:
 
     def pend(self, value, event, producer: str, env) -> None:
         """``value`` is ready when ``event`` fires (a load's data arriving)."""
-        ready, arriving = self.ready, self.arriving
-        ready[value] = PENDING
-        arriving[value] = event
-        self.producer[value] = producer
+        values = (value,)
+        self.hold(values, event, producer)
+        event.callbacks.append(lambda _event: self.land(values, event, env.now))
 
-        def landed(_event):
+    def hold(self, values, event, producer: str) -> None:
+        """``values`` wait for ``event``; ``land`` makes them ready when it fires."""
+        ready, arriving, made_by = self.ready, self.arriving, self.producer
+        for value in values:
+            ready[value] = PENDING
+            arriving[value] = event
+            made_by[value] = producer
+
+    def land(self, values, event, now: float) -> None:
+        """``event`` fired at ``now``: each of ``values`` still waiting for it is ready."""
+        ready, arriving = self.ready, self.arriving
+        for value in values:
             if arriving.get(value) is event:   # not pending on another event since
                 del arriving[value]
                 if ready.get(value) == PENDING:   # nor made again
-                    ready[value] = float(env.now)
-        event.callbacks.append(landed)
+                    ready[value] = float(now)
 
     def copy(self, target, source, env) -> None:
         """``target`` takes ``source``'s ready cycle (a loop-carried or yielded value). A

@@ -16,6 +16,7 @@ event order.
 from __future__ import annotations
 
 from k1sim.cores.core import PENDING, InOrderCore
+from k1sim.cores.transfers import sites
 from k1sim.cores.units import timed
 from k1sim.cost import decompose
 from k1sim.cost.fusion import mmt4d_accumulator
@@ -33,7 +34,7 @@ class Plan:
     it does to the scoreboard before it issues, and where its statistics go."""
 
     __slots__ = ("op", "work", "timed", "warning", "enters", "absorbs", "control",
-                 "op_counts", "stats", "index", "accumulator")
+                 "op_counts", "stats", "index", "accumulator", "sites")
 
     def __init__(self, op, work, arch, uses):
         self.op = op
@@ -50,6 +51,7 @@ class Plan:
         # the loop-carried value an mmt4d accumulates into in place: it reads its registers
         self.accumulator = (mmt4d_accumulator(op, uses)
                             if work.matrix is not None and work.matrix.accumulates else None)
+        self.sites = sites(op, work.transfers)   # what describes its transfers
 
 
 def issuer(timing, plan: Plan):
@@ -147,8 +149,13 @@ def _transfer(timing, plan: Plan, general):
 
     def issue(ctx, args):
         core = cores[ctx.thread]
-        deps, producer, pending = core.operands(operands)
-        if pending:
+        ready = core.ready
+        deps = 0.0
+        for value in operands:
+            r = ready.get(value, 0.0)
+            if r > deps:
+                deps = r
+        if deps == PENDING:                # a load's data are still on their way
             return general(ctx, args)
         start, wait = core.issue(t, deps)
         return memory(ctx, op, args, plan, start, wait)

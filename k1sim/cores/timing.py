@@ -137,13 +137,6 @@ class ArchTiming:
             return ready, made_by
         return deps, producer
 
-    def _started(self, core) -> None:
-        """A transfer leaves the thread now (request issued)."""
-        i = core.index
-        if not self._in_flight[i]:
-            self._since[i] = self.env.now
-        self._in_flight[i] += 1
-
     def _moved(self, core, cycles: float) -> None:
         """A transfer took ``cycles`` from request to data (or to the write buffer). The
         thread's transfer time counts the stretches with any transfer in flight once, so
@@ -169,22 +162,26 @@ class ArchTiming:
 
     def _memory(self, ctx, op, args, plan, start, wait):
         """Issue the op's transfers when its address work is done (``yield from``)."""
-        env, memory, core = self.env, self.memory, self.cores[ctx.thread]
-        work, t, thread = plan.work, plan.timed, ctx.thread
-        begin = start + t.busy
+        env = self.env
+        begin = start + plan.timed.busy
         if begin > env.now:
             yield env.timeout(begin - env.now)
         begin = env.now
+        thread, absorbed = ctx.thread, self.absorbed
         accesses, moved = [], 0
-        for transfer in work.transfers:   # a loop: a comprehension costs a frame per transfer
-            access = describe(ctx, op, args, transfer, self.absorbed)
+        for site in plan.sites:   # a loop: a comprehension costs a frame per transfer
+            access = describe(ctx, op, args, site, absorbed)
             accesses.append(access)
             moved += access.nbytes
-        scope = work.transfers[-1].scope
-        self._started(core)
-        if work.transfers[0].write:
+        core, memory, transfers = self.cores[thread], self.memory, plan.work.transfers
+        scope = transfers[-1].scope
+        # A transfer leaves the thread now: a stretch with one in flight starts (``_moved``)
+        if not self._in_flight[thread]:
+            self._since[thread] = begin
+        self._in_flight[thread] += 1
+        if transfers[0].write:
             for access in accesses:
-                accepted = memory.store(core.index, access)
+                accepted = memory.store(thread, access)
                 if not accepted.processed:
                     yield accepted
             level = store_level(memory, scope, env.now > begin)
@@ -193,18 +190,20 @@ class ArchTiming:
             self._moved(core, env.now - begin)
             self._record(thread, core, plan, begin, env.now, env.now, wait, level, moved)
             return
-        events, served = memory.loads(core.index, accesses)
+        events, served = memory.loads(thread, accesses)
         level = level_served(served, scope)
         arrived = events[0] if len(events) == 1 else env.all_of(events)
-        for r in op.results:
-            core.pend(r, arrived, level, env)
+        results = op.results
+        core.hold(results, arrived, level)
         core.complete(begin)
-        self.in_flight[ctx.thread].append(arrived)
+        self.in_flight[thread].append(arrived)
 
-        def landed(_event):
-            self._moved(core, env.now - begin)
-            core.complete(env.now)
-            self._record(thread, core, plan, begin, env.now, env.now, wait, level, moved)
+        def landed(_event):   # one callback: the results land, then the transfer is done
+            now = env.now
+            core.land(results, arrived, now)
+            self._moved(core, now - begin)
+            core.complete(now)
+            self._record(thread, core, plan, begin, now, now, wait, level, moved)
         arrived.callbacks.append(landed)
 
     def _record(self, thread, core, plan, start, shown, end, wait, bound, moved) -> None:

@@ -16,17 +16,36 @@ bytes count as one contiguous run of its own.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from k1sim.cost.uses import defining_op
-from k1sim.cost.work import ABSORBED_LOAD
+from k1sim.cost.work import ABSORBED_LOAD, Transfer
 from k1sim.memory import Access
 
-def describe(ctx, op, args, transfer, absorbed) -> Access:
+
+class Site(NamedTuple):
+    """What ``describe`` needs of one of an op's transfers that never changes in a run."""
+
+    transfer: Transfer
+    load: int | None      # for a pack's absorbed load: the id of that tt.load, whose pointer
+                          # ``ArchTiming.absorbed`` keeps per thread
+    shape: object         # for a windowed transfer: the op's ``shape`` (offsets: operands 1, 2)
+
+
+def sites(op, transfers) -> tuple:
+    """The ``Site`` of each of ``op``'s transfers, worked out once per op."""
+    return tuple(Site(t, id(defining_op(op.operands[0])) if t.operand == ABSORBED_LOAD else None,
+                      op.prop("shape") if t.window else None) for t in transfers)
+
+
+def describe(ctx, op, args, site: Site, absorbed) -> Access:
     """The memory ``Access`` of one of ``op``'s transfers."""
-    if transfer.operand == ABSORBED_LOAD:
-        value = absorbed[(ctx.thread, id(defining_op(op.operands[0])))]
+    transfer, load, shape = site
+    if load is not None:
+        value = absorbed[(ctx.thread, load)]
     else:
         value = args[transfer.operand] if 0 <= transfer.operand < len(args) else None
-    acc = ctx.access(value, (args[1:3], op.prop("shape")) if transfer.window else None)
+    acc = ctx.access(value, (args[1:3], shape) if transfer.window else None)
     if acc is None or acc.base is None:   # a gather / scatter, or a fused form
         return Access.contiguous((id(op), ctx.program_id), transfer.nbytes, transfer.scope)
     return Access(acc.alloc, transfer.scope, acc.itemsize, acc.base, acc.shape,
