@@ -188,7 +188,7 @@ def _disjoint(rects: list[Rect]) -> list[Rect]:
     out: list[Rect] = []
     index = RectIndex()
     for r in rects:
-        for q in minus_all(r, [out[n] for n in sorted(index.meeting(*bounds(r)))]):
+        for q in minus_all(r, [out[n] for n in sorted(index.meeting(r))]):
             index.add(len(out), q)
             out.append(q)
     return out

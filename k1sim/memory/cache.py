@@ -21,8 +21,8 @@ and a split shares them in proportion. Evicting an entry with dirty lines hands 
 
 from __future__ import annotations
 
-import heapq
 from functools import lru_cache
+from heapq import heapify, heappop, heappush, heapreplace
 
 from k1sim.memory.lines import (RectIndex, bounds, minus_all, overlap, size, split_front,
                                 split_lines)
@@ -64,7 +64,7 @@ class LineCache:
         if index is None:
             return 0
         entries = self._entries
-        return sum(overlap(x, e) for x in rects for i in index.meeting(*bounds(x))
+        return sum(overlap(x, e) for x in rects for i in index.meeting(x)
                    if _meet(x, e := entries[i][1]))
 
     def access(self, alloc, rects, write: bool, total=None) -> tuple[int, list[Victim]]:
@@ -81,6 +81,8 @@ class LineCache:
             total = sum(r[2] * (r[4] - r[3]) for r in rects)
         if total > self.capacity:
             return self._sweep(alloc, rects, write, total)
+        if alloc not in self._by_alloc:            # nothing of it held: every line misses
+            return 0, rects, self._insert(alloc, rects, total if write else 0, total, rects)
         touched: list = []
         hits, dirty = self._take(alloc, rects, touched)
         missed = rects if not hits else [] if hits == total else _without(rects, touched)
@@ -88,7 +90,7 @@ class LineCache:
 
     def absorb(self, alloc, rect, dirty: int) -> list[Victim]:
         """Take lines written back from the level above (neither a hit nor a miss)."""
-        held = self._take(alloc, (rect,))[1]
+        held = self._take(alloc, (rect,))[1] if alloc in self._by_alloc else 0
         n = size(rect)
         return self._insert(alloc, (rect,), min(n, dirty + held), n, (rect,))
 
@@ -142,13 +144,13 @@ class LineCache:
         if not index:
             return []
         if len(rects) == 1:
-            pairs = [(i, rects) for i in sorted(index.meeting(*bounds(rects[0])))]
+            pairs = [(i, rects) for i in sorted(index.meeting(rects[0]))]
             if not pairs:
                 return pairs
         else:
             meets: dict[int, list] = {}            # entry id -> rects that may cut it
             for x in rects:
-                for i in index.meeting(*bounds(x)):
+                for i in index.meeting(x):
                     meets.setdefault(i, []).append(x)
             pairs = [(i, meets[i]) for i in sorted(meets)]
         out = []
@@ -211,9 +213,10 @@ class LineCache:
         entries no longer held) are skipped."""
         entries, lru, by_alloc, capacity = self._entries, self._lru, self._by_alloc, self.capacity
         while self.used > capacity:
-            stamp, i = heapq.heappop(lru)
+            stamp, i = lru[0]
             entry = entries.pop(i, None)
             if entry is None:
+                heappop(lru)
                 continue
             alloc, rect, dirty, _ = entry
             need = self.used - capacity
@@ -223,20 +226,25 @@ class LineCache:
             self.used -= n
             front, rest = (rect, None) if need >= n else split_front(rect, need)
             if rest is None:
+                heappop(lru)
                 victims.append((alloc, rect, dirty))
                 continue
+            # The rest stays, under a new id with the same stamp: its pair takes the old
+            # one's place at the top of the heap in one step (``_add`` without the push).
             gone = dirty * size(front) // n
-            self._add(alloc, rest, dirty - gone, stamp)
+            self._add(alloc, rest, dirty - gone, stamp, False)
+            heapreplace(lru, (stamp, self._ids))
             victims.append((alloc, front, gone))
 
-    def _add(self, alloc, rect, dirty: int, stamp: int) -> None:
+    def _add(self, alloc, rect, dirty: int, stamp: int, push: bool = True) -> None:
         i = self._ids = self._ids + 1
         self._entries[i] = [alloc, rect, dirty, stamp]
         index = self._by_alloc.get(alloc)
         if index is None:
             index = self._by_alloc[alloc] = RectIndex(disjoint=True)
         index.add(i, rect)
-        heapq.heappush(self._lru, (stamp, i))
+        if push:
+            heappush(self._lru, (stamp, i))
         self.used += rect[2] * (rect[4] - rect[3])     # size(rect)
 
     def _drop(self, i: int) -> None:
@@ -249,7 +257,7 @@ class LineCache:
         self.used -= rect[2] * (rect[4] - rect[3])
         if len(self._lru) > 4 * len(entries) + 64:     # drop the stale pairs
             self._lru = [(e[3], j) for j, e in entries.items()]
-            heapq.heapify(self._lru)
+            heapify(self._lru)
 
 
 @lru_cache(maxsize=1024)
@@ -264,7 +272,7 @@ def _without(rects, held) -> list:
     """The lines of ``rects`` in none of ``held``, as rects."""
     index = RectIndex.of(held)
     return [q for x in rects
-            for q in minus_all(x, [held[n] for n in sorted(index.meeting(*bounds(x)))])]
+            for q in minus_all(x, [held[n] for n in sorted(index.meeting(x))])]
 
 
 def unique_victims(groups) -> list[list[Victim]]:
@@ -277,7 +285,7 @@ def unique_victims(groups) -> list[list[Victim]]:
         kept = []
         for alloc, rect, dirty in victims:
             held, index = seen.get(alloc, ((), None))
-            near = sorted(index.meeting(*bounds(rect))) if index else ()
+            near = sorted(index.meeting(rect)) if index else ()
             pieces = minus_all(rect, [h for n in near if _meet(rect, h := held[n])])
             left = sum(size(q) for q in pieces)
             share = dirty * left // size(rect)

@@ -184,6 +184,7 @@ class RectIndex:
     """
 
     SCAN_MOST = 16
+    __slots__ = ("_disjoint", "_bounds", "_sorted", "_span")   # one per cached allocation
 
     def __init__(self, disjoint: bool = False):
         self._disjoint = disjoint
@@ -233,8 +234,10 @@ class RectIndex:
         self._sorted[0].sort()
         self._sorted[1].sort()
 
-    def meeting(self, a: int, b: int) -> list:
-        """Keys whose bounds overlap lines ``[a, b)``."""
+    def meeting(self, r: Rect) -> list:
+        """Keys whose bounds overlap those of rect ``r``."""
+        p, r0, n, c0, c1 = r                       # its bounds, as ``bounds`` gives them
+        a, b = (r0 * p + c0, (r0 + n - 1) * p + c1) if p else (c0, c1)
         if self._sorted is None:
             return [key for key, (ka, kb, _) in self._bounds.items() if ka < b and a < kb]
         flat, pitched = self._sorted

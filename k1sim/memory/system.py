@@ -39,7 +39,7 @@ from __future__ import annotations
 from k1sim.memory.access import Access
 from k1sim.memory.cache import LineCache, unique_victims
 from k1sim.memory.events import Arrival, Join, join
-from k1sim.memory.lines import RectIndex, bounds, overlap
+from k1sim.memory.lines import RectIndex, overlap
 from k1sim.memory.lines import size as size_of
 from k1sim.memory.link import FairShareLink
 from k1sim.memory.prefetch import StreamPrefetcher
@@ -344,7 +344,7 @@ class _Fill:
         index, held = self._index, mine.rects
         if index is None:
             index = self._index = RectIndex.of(held)
-        return any(overlap(x, held[n]) for x in fp.rects for n in index.meeting(*bounds(x)))
+        return any(overlap(x, held[n]) for x in fp.rects for n in index.meeting(x))
 
     def landed(self, _event) -> None:
         self._fills.remove(self)
