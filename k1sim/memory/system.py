@@ -92,6 +92,10 @@ class MemorySystem:
         self.rfo_bytes = 0
         self._inflight: dict[tuple, list] = {}       # (cluster, alloc) -> [(rects, event)]
         self._started: list[FairShareLink] = []      # links a request added transfers to
+        # What every transfer reads of the arch, looked up once.
+        self._per_cluster = arch.cores_per_cluster
+        self._l1_latency, self._l1_bw = arch.l1.latency_cycles, arch.l1.bw_bytes_per_cycle
+        self._l2_latency = arch.l2.latency_cycles
 
     @property
     def links(self) -> list[FairShareLink]:
@@ -113,7 +117,9 @@ class MemorySystem:
         deepest whose bytes grew (a write-back a load causes counts), L1 if none did."""
         moved = self.bytes_by_level
         before = moved["DRAM"], moved["L2"], moved["scratchpad"]
-        events = [self.load(core, access) for access in accesses]
+        events = []
+        for access in accesses:                  # a loop: a comprehension costs a frame
+            events.append(self.load(core, access))
         for level, was in zip(_SERVED, before):
             if moved[level] > was:
                 return events, level
@@ -149,10 +155,10 @@ class MemorySystem:
         fp = access.footprint(self.line_bytes)
         lines = fp.lines
         hits, missed, victims = self.l1_lines[core].touch(access.alloc, fp.rects, False, lines)
-        self._count("L1", hits, lines - hits)
+        self.hits["L1"] += hits
+        self.misses["L1"] += lines - hits
         self.bytes_by_level["L1"] += hits * self.line_bytes
-        l1 = self.arch.l1
-        port = max(l1.latency_cycles, access.nbytes / l1.bw_bytes_per_cycle)
+        port = max(self._l1_latency, access.nbytes / self._l1_bw)
         waits, soonest = (self._fetch(core, access.alloc, fp, lines - hits, missed)
                           if lines > hits else ([], 0.0))
         if victims:
@@ -195,18 +201,19 @@ class MemorySystem:
         cluster's L2 or DRAM: the events of their arrival, and the cycles from now before
         which the last of them cannot land (its latency, or its bytes at the link's whole
         bandwidth or the cap, whichever binds)."""
-        cluster = core // self.arch.cores_per_cluster
-        held, victims = self.l2_lines[cluster].access(alloc, missed, False,
-                                                      fp.lines if missed is fp.rects else None)
+        cluster = core // self._per_cluster
+        held, _, victims = self.l2_lines[cluster].touch(alloc, missed, False,
+                                                        fp.lines if missed is fp.rects else None)
         from_l2 = min(lines, held)
         from_dram = lines - from_l2
-        self._count("L2", from_l2, from_dram)
+        self.hits["L2"] += from_l2
+        self.misses["L2"] += from_dram
         line = self.line_bytes
         waits, soonest = [], 0.0
         if from_l2:
             self.bytes_by_level["L2"] += from_l2 * line
             link = self.l2_links[cluster]
-            port = (self.arch.l2.latency_cycles, link, from_l2 * line, core)
+            port = (self._l2_latency, link, from_l2 * line, core)
             arriving = self._arriving(cluster, alloc, fp)
             waits.append(self.env.process(self._after(arriving, port)) if arriving
                          else self._port_event(*port))
@@ -233,8 +240,8 @@ class MemorySystem:
             return self._port_event(self.arch.scratchpad.latency_cycles,
                                     self.scratchpads[core], nbytes, core)
         self.bytes_by_level["L2"] += nbytes
-        cluster = core // self.arch.cores_per_cluster
-        return self._port_event(self.arch.l2.latency_cycles, self.l2_links[cluster], nbytes,
+        cluster = core // self._per_cluster
+        return self._port_event(self._l2_latency, self.l2_links[cluster], nbytes,
                                 core)
 
     def _port_event(self, latency, link, nbytes, core, cap=None):
@@ -282,7 +289,7 @@ class MemorySystem:
         """Dirty lines leaving L1, written into the cluster's L2 (which may evict its
         own dirty lines to DRAM meanwhile): the events of both writes."""
         into = self.written_back if into is None else into
-        cluster = core // self.arch.cores_per_cluster
+        cluster = core // self._per_cluster
         nbytes = sum(v[2] for v in victims) * self.line_bytes
         into["L2"] += nbytes
         self.bytes_by_level["L2"] += nbytes
@@ -310,7 +317,7 @@ class MemorySystem:
             dirty = self.l1_lines[core].take_dirty()
             if dirty:
                 writes += self._write_back(core, dirty, self.flushed)
-            clusters.setdefault(core // self.arch.cores_per_cluster, core)
+            clusters.setdefault(core // self._per_cluster, core)
         dirty = unique_victims(self.l2_lines[cluster].take_dirty() for cluster in clusters)
         for core, victims in zip(clusters.values(), dirty):
             if victims:

@@ -8,8 +8,10 @@ fills the buffer and the thread feels it. A store larger than the whole buffer i
 accepted when all but its last ``entries`` lines have drained at the drain rate.
 
 Stores waiting for room are accepted in order. A store that finds room is accepted at once:
-``store`` returns an event that has already fired (no SimPy step), and one drain
-process per core works through the queue.
+``store`` returns an event that has already fired (no SimPy step). The drain works
+through the queue in callbacks, one step per event as a drain process would take (a
+store wakes it with an event, each drain ends with a join), without a process to
+resume at each.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ class WriteBuffer:
         self.queued_bytes = 0
         self.stall_cycles = 0.0
         self._queue: deque = deque()      # (nbytes, drain, accepted or None) not yet drained
-        self._wake = None                 # the idle drain process waits on this
+        self._wake = None                 # an idle drain waits for this to fire
         self._waiting: deque = deque()    # (nbytes, drain, accepted, since) without room
         self._idle = None                 # fires when the queue empties
         self._now = env.event()           # an event that has fired: "accepted at once"
         self._now.succeed()
-        env.process(self._drainer())
+        self._sleep()
 
     def store(self, nbytes: int, drain) -> object:
         """Queue a store; ``drain()``, called when its turn to drain comes, does the
@@ -82,21 +84,29 @@ class WriteBuffer:
         self.stall_cycles += self.env.now - since
         accepted.succeed()
 
-    def _drainer(self):
+    def _sleep(self) -> None:
+        """The queue is empty: tell ``idle`` waiters, and wait for a store."""
+        if self._idle is not None:
+            idle, self._idle = self._idle, None
+            idle.succeed()
+        self._wake = wake = self.env.event()
+        wake.callbacks.append(self._next)
+
+    def _next(self, _event=None) -> None:
+        """Drain the oldest store: its bytes at the drain rate, and its memory work."""
         env, rate = self.env, self.drain_bytes_per_cycle
-        while True:
-            if not self._queue:
-                if self._idle is not None:
-                    idle, self._idle = self._idle, None
-                    idle.succeed()
-                self._wake = env.event()
-                yield self._wake
-            nbytes, drain, accepted, since = self._queue[0]
-            if accepted is not None:                    # larger than the buffer
-                excess = (nbytes - self.capacity_bytes) / rate
-                env.timeout(excess).callbacks.append(
-                    lambda _e, a=accepted, s=since: self._accept(a, s))
-            yield Join(env, [env.timeout(nbytes / rate), *drain()])
-            self._queue.popleft()
-            self.queued_bytes -= nbytes
-            self._admit()
+        nbytes, drain, accepted, since = self._queue[0]
+        if accepted is not None:                        # larger than the buffer
+            excess = (nbytes - self.capacity_bytes) / rate
+            env.timeout(excess).callbacks.append(
+                lambda _e, a=accepted, s=since: self._accept(a, s))
+        Join(env, [env.timeout(nbytes / rate), *drain()]).callbacks.append(self._drained)
+
+    def _drained(self, _event) -> None:
+        nbytes = self._queue.popleft()[0]
+        self.queued_bytes -= nbytes
+        self._admit()
+        if self._queue:
+            self._next()
+        else:
+            self._sleep()
