@@ -108,7 +108,8 @@ class LineCache:
         and leaves its last ``capacity`` lines."""
         front, kept, kept_lines = _ends(rects if type(rects) is tuple else tuple(rects),
                                         self.capacity)
-        hits = self.resident(alloc, front)
+        held = alloc in self._by_alloc                    # else nothing to find or cut
+        hits = self.resident(alloc, front) if held else 0
         if kept_lines < self.capacity:                     # whole rows fell short
             dirty = self._take(alloc, rects)[1]
             return hits, rects, self._insert(alloc, rects, total if write else dirty, total,
@@ -117,7 +118,8 @@ class LineCache:
         # taking the sweep's lines out, then evicting entry by entry, would hand back,
         # without building the entries in between. A cut entry's pieces take new ids in
         # turn, as ``_take`` gives them.
-        cuts = {i: (pieces, left) for i, pieces, left in self._cuts(alloc, rects)}
+        cuts = ({i: (pieces, left) for i, pieces, left in self._cuts(alloc, rects)} if held
+                else None)
         leaving, nid, dirty = [], self._ids, 0
         for i, (alloc_, rect, e_dirty, stamp) in self._entries.items():   # id order
             cut = cuts.get(i) if cuts else None
@@ -141,24 +143,24 @@ class LineCache:
         """The entries ``rects`` take lines from, oldest first (by id): (id, the pieces
         left of it, their lines). Each is cut by the rects whose bounds meet it, in order."""
         index = self._by_alloc.get(alloc)
-        if not index:
+        if index is None:
             return []
+        entries = self._entries
         if len(rects) == 1:
-            pairs = [(i, rects) for i in sorted(index.meeting(rects[0]))]
-            if not pairs:
-                return pairs
+            x = rects[0]
+            near = index.meeting(x)
+            near.sort()
+            pairs = [(i, rects) for i in near if _meet(x, entries[i][1])]
         else:
             meets: dict[int, list] = {}            # entry id -> rects that may cut it
             for x in rects:
                 for i in index.meeting(x):
                     meets.setdefault(i, []).append(x)
-            pairs = [(i, meets[i]) for i in sorted(meets)]
+            pairs = [(i, meets[i]) for i in sorted(meets)
+                     if any(_meet(x, entries[i][1]) for x in meets[i])]
         out = []
-        entries = self._entries
-        for i, near in pairs:
+        for i, near in pairs:                      # each shares a line with the access
             rect = entries[i][1]
-            if not any(_meet(x, rect) for x in near):
-                continue                           # shares no line with the access
             pieces = minus_all(rect, near)
             left = sum(q[2] * (q[4] - q[3]) for q in pieces)
             if left != rect[2] * (rect[4] - rect[3]):
@@ -175,12 +177,12 @@ class LineCache:
             self._drop(i)
             if touched is not None:
                 touched.append(rect)
-            n = size(rect)
+            n = rect[2] * (rect[4] - rect[3])
             removed += n - left
             keep = e_dirty * left // n
             dirty += e_dirty - keep
             for q in pieces:
-                self._add(alloc, q, keep * size(q) // left if left else 0, stamp)
+                self._add(alloc, q, keep * (q[2] * (q[4] - q[3])) // left if left else 0, stamp)
         return removed, dirty
 
     def _insert(self, alloc, rects, dirty: int, total: int, kept,
@@ -231,7 +233,7 @@ class LineCache:
                 continue
             # The rest stays, under a new id with the same stamp: its pair takes the old
             # one's place at the top of the heap in one step (``_add`` without the push).
-            gone = dirty * size(front) // n
+            gone = dirty * (front[2] * (front[4] - front[3])) // n
             self._add(alloc, rest, dirty - gone, stamp, False)
             heapreplace(lru, (stamp, self._ids))
             victims.append((alloc, front, gone))

@@ -141,7 +141,7 @@ def split_front(r: Rect, k: int) -> tuple[Rect | None, Rect | None]:
     if not p:
         if k >= c1 - c0:
             return r, None
-        return flat(c0, c0 + k), flat(c0 + k, c1)
+        return (0, 0, 1, c0, c0 + k), (0, 0, 1, c0 + k, c1)     # flat(), inline: evictions
     rows = -(-k // (c1 - c0))
     if rows >= n:
         return r, None
@@ -205,9 +205,9 @@ class RectIndex:
 
     def add(self, key, r: Rect) -> None:
         p, r0, n, c0, c1 = r
-        a, b, kind = (r0 * p + c0, (r0 + n - 1) * p + c1, 1) if p else (c0, c1, 0)
-        self._bounds[key] = (a, b, kind)
+        self._bounds[key] = ab = (r0 * p + c0, (r0 + n - 1) * p + c1, 1) if p else (c0, c1, 0)
         if self._sorted is not None:
+            a, b, kind = ab
             insort(self._sorted[kind], (a, b, key))
             if b - a > self._span[kind]:
                 self._span[kind] = b - a

@@ -103,8 +103,11 @@ class FairShareLink:
             self._n_capped += 1
             if owner is not None:
                 self._capped[owner] = self._capped.get(owner, 0) + 1
-        self._advance()
-        flow = _Flow(nbytes, cap, owner, self.env.now, self.env.event())
+        env = self.env
+        now = env.now
+        if now != self._last:                # the bytes moved since the last change
+            self._advance(now)
+        flow = _Flow(nbytes, cap, owner, now, env.event())
         self._active.append(flow)
         self._unsettled = True
         return flow.done
@@ -120,9 +123,8 @@ class FairShareLink:
                 "saturated_cycles": self.saturated_cycles, "transfers": self.trace.total,
                 "bw_bytes_per_cycle": self.bytes_per_cycle}
 
-    def _advance(self) -> None:
+    def _advance(self, now: float) -> None:
         """Credit every transfer with the bytes it moved since the last change."""
-        now = self.env.now
         dt = now - self._last
         if dt > 0 and self._active:
             self.busy_cycles += dt
@@ -200,13 +202,13 @@ class FairShareLink:
     def _wake(self, wake) -> None:
         if wake is not self._wake_at:
             return                                  # superseded by a later arrival/departure
-        self._advance()
+        now = self.env.now
+        self._advance(now)
         self._target.remaining = 0.0
         finished, going = [], []
         for f in self._active:
             (going if f.remaining > _SAME_INSTANT * f.nbytes else finished).append(f)
         self._active = going
-        now = self.env.now
         for flow in finished:
             if flow.cap is not None:
                 self._n_capped -= 1
