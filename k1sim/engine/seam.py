@@ -91,28 +91,32 @@ class Access(NamedTuple):
     strides: tuple
     in_bounds: float
     itemsize: int
-    pointer: object = None   # the engine's pointer (never read by timing)
     base: int | None = None
     shape: tuple = ()
 
 
-_new = tuple.__new__   # an ``Access`` per transfer, without NamedTuple's Python ``__new__``
+_new = tuple.__new__   # an ``Access`` without NamedTuple's Python ``__new__``
 
 
 def access(value, window: tuple | None = None) -> Access | None:
     """The ``Access`` of a pointer value (None for anything else). ``window``, an
-    ``(offsets, shape)`` pair, asks for that window inside a block pointer instead."""
+    ``(offsets, shape)`` pair, asks for that window inside a block pointer instead. A block
+    pointer keeps its ``Access`` (it never changes, and programs share one pointer where
+    ``tt.make_tensor_ptr`` made the same one before), so each is made once."""
     if isinstance(value, BlockPtr):
         if window is not None:
             value = value.window(*window)
-        inside = value.inside()
-        alloc = value.alloc
-        return _new(Access, (alloc.serial, inside.origin, value.block, value.strides,
-                             inside.share, alloc.itemsize, value, inside.base, inside.shape))
+        made = value.seam_access
+        if made is None:
+            inside, alloc = value.inside(), value.alloc
+            made = value.seam_access = _new(Access, (
+                alloc.serial, inside.origin, value.block, value.strides, inside.share,
+                alloc.itemsize, inside.base, inside.shape))
+        return made
     if isinstance(value, Pointers):
         return Access(value.alloc.serial, None, value.offsets.shape, (), 1.0,
-                      value.alloc.itemsize, value)
+                      value.alloc.itemsize)
     if isinstance(value, Pointer):
-        return Access(value.alloc.serial, value.offset, (), (), 1.0, value.alloc.itemsize, value,
+        return Access(value.alloc.serial, value.offset, (), (), 1.0, value.alloc.itemsize,
                       value.offset, ())
     return None

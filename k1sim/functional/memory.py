@@ -117,11 +117,14 @@ class BlockPtr:
     laid out with ``strides`` from element ``base`` of ``alloc``.
 
     A value: never changed once made (``advance`` and ``window`` make new ones), so its
-    ``inside()``, which every load, store and timed transfer of it reads, is computed once.
+    ``inside()``, which every load, store and timed transfer of it reads, is computed once,
+    and so is ``seam_access``, what the engine's timing seam describes it as
+    (``k1sim.engine.seam.access``; None until asked).
     A plain class rather than a frozen dataclass: kernels make one per block per program,
     and a frozen dataclass's constructor costs four times as much."""
 
-    __slots__ = ("alloc", "base", "shape", "strides", "offsets", "block", "_inside")
+    __slots__ = ("alloc", "base", "shape", "strides", "offsets", "block", "_inside",
+                 "seam_access")
 
     def __init__(self, alloc: Allocation, base: int, shape: tuple, strides: tuple,
                  offsets: tuple, block: tuple):
@@ -132,6 +135,7 @@ class BlockPtr:
         self.offsets = offsets
         self.block = block
         self._inside = None
+        self.seam_access = None
 
     def _key(self) -> tuple:
         return (self.alloc, self.base, self.shape, self.strides, self.offsets, self.block)

@@ -6,6 +6,8 @@ thread's capacity accounting and lives in the engine.
 
 from __future__ import annotations
 
+from operator import index
+
 from k1sim.functional import memory as mem
 from k1sim.functional.packing import pack
 from k1sim.functional.semantics import prepared, semantic
@@ -21,16 +23,32 @@ def _make_tensor_ptr(op, args, ctx):
     return _prepared_make_tensor_ptr(op)(op, args, ctx)
 
 
+# How many block pointers one ``tt.make_tensor_ptr`` keeps (see below), ~1 KB each with
+# what they keep; it forgets them all when full, so a launch's memory stays flat. A
+# pointer that recurs every row of the grid is found again while the row is this wide.
+RECENT_POINTERS = 64
+
+
 @prepared("tt.make_tensor_ptr")
 def _prepared_make_tensor_ptr(op):
-    """``tt.make_tensor_ptr`` with the op's rank and block shape read once."""
+    """``tt.make_tensor_ptr`` with the op's rank and block shape read once. It gives the
+    pointer it made before for the same operand values (the A panel that every program in
+    a row of the grid loads): a block pointer is a value, never changed, and the same
+    object keeps its in-bounds part (``BlockPtr.inside``), worked out once for all."""
     r = (len(op.operands) - 1) // 3
     block = tuple(op.results[0].type.pointee.shape)
+    made: dict = {}   # (allocation, base, the other operands as ints) -> its block pointer
 
     def make_tensor_ptr(op, args, ctx):
-        base, ints = args[0], tuple(map(int, args[1:]))
-        return mem.BlockPtr(base.alloc, base.offset, ints[:r], ints[r:2 * r], ints[2 * r:],
-                            block)
+        base, ints = args[0], tuple(map(index, args[1:]))   # ``int``'s value, in half the time
+        key = (base.alloc, base.offset, ints)
+        p = made.get(key)
+        if p is None:
+            if len(made) == RECENT_POINTERS:
+                made.clear()
+            p = made[key] = mem.BlockPtr(base.alloc, base.offset, ints[:r], ints[r:2 * r],
+                                         ints[2 * r:], block)
+        return p
     return make_tensor_ptr
 
 

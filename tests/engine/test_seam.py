@@ -50,3 +50,17 @@ def test_the_engine_imports_no_timing_package():
         text = path.read_text()
         for package in ("k1sim.cores", "k1sim.ime", "k1sim.ame", "k1sim.memory", "k1sim.cost"):
             assert f"from {package}" not in text and f"import {package}" not in text, path
+
+
+def test_a_block_pointer_keeps_its_access_and_a_window_has_its_own():
+    from k1sim.engine.seam import access
+    from k1sim.functional.memory import Allocation, BlockPtr
+
+    p = BlockPtr(Allocation("x", "f32", (40, 40), "global"), 0, (40, 40), (40, 1), (32, 8),
+                 (16, 16))
+    made = access(p)
+    assert access(p) is made and access(p, ((0, 0), (16, 16))) is made
+    assert (made.origin, made.base, made.shape, made.in_bounds) == (32 * 40 + 8, 32 * 40 + 8,
+                                                                    (8, 16), 0.5)
+    part = access(p, ((4, 0), (4, 16)))
+    assert (part.origin, part.shape, part.in_bounds) == (36 * 40 + 8, (4, 16), 1.0)

@@ -84,18 +84,51 @@ def test_write_block_writes_exactly_the_in_bounds_elements(case):
         np.testing.assert_array_equal(got[inside], value[inside])
 
 
-def test_an_advance_by_constant_zeros_is_prepared_as_the_pointer_itself():
-    """``tt.advance`` by deltas that are all ``arith.constant 0`` is decided once to be its
-    pointer (what the table's advance gives); any other advance keeps the table's."""
+def _corpus_ops(name: str) -> list:
+    """The ops called ``name`` in two corpus kernels, semantics loaded."""
     from pathlib import Path
 
-    from k1sim.functional.semantics import PREPARED, SEMANTICS, load_all, semantics_of
+    from k1sim.functional.semantics import load_all
     from k1sim.ir.parser import parse
 
     load_all()
     root = Path(__file__).resolve().parents[2]
-    ops = [op for path in ("tests/corpus/mm_split_k.xsmt", "tests/corpus/flash_attn_fwd.xsmt")
-           for op in parse((root / path).read_text(), path).walk() if op.name == "tt.advance"]
+    return [op for path in ("tests/corpus/mm_split_k.xsmt", "tests/corpus/flash_attn_fwd.xsmt")
+            for op in parse((root / path).read_text(), path).walk() if op.name == name]
+
+
+def test_make_tensor_ptr_gives_the_pointer_it_made_before_for_the_same_operands():
+    """The same operand values give the same block pointer object (its in-bounds part and
+    its timing description are then worked out once); it equals the table's; an op keeps
+    only its last ``RECENT_POINTERS`` distinct ones."""
+    from k1sim.functional.memory import Pointer
+    from k1sim.functional.memory_ops import RECENT_POINTERS
+    from k1sim.functional.semantics import SEMANTICS, semantics_of
+
+    op = _corpus_ops("tt.make_tensor_ptr")[0]
+    make = semantics_of(op)
+    base = Pointer(Allocation("a", "f16", (64, 128), "global"), 0)
+
+    def args(row: int) -> tuple:
+        return (base, np.int64(64), np.int64(128), np.int64(128), np.int64(1), np.int32(row),
+                np.int32(0))
+
+    first = make(op, args(32), None)
+    assert make(op, args(32), None) is first == SEMANTICS[op.name](op, args(32), None)
+    assert first.offsets == (32, 0) and first.block == (32, 128)
+    assert make(op, args(0), None).offsets == (0, 0)
+    for row in range(RECENT_POINTERS):
+        make(op, args(row + 100), None)
+    again = make(op, args(32), None)
+    assert again is not first and again == first
+
+
+def test_an_advance_by_constant_zeros_is_prepared_as_the_pointer_itself():
+    """``tt.advance`` by deltas that are all ``arith.constant 0`` is decided once to be its
+    pointer (what the table's advance gives); any other advance keeps the table's."""
+    from k1sim.functional.semantics import PREPARED, SEMANTICS, semantics_of
+
+    ops = _corpus_ops("tt.advance")
     p = BlockPtr(Allocation("x", "f16", (64, 64), "global"), 0, (64, 64), (64, 1), (0, 0),
                  (32, 32))
     zeros = [op for op in ops if all(v.owner.name == "arith.constant"
