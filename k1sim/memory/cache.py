@@ -223,30 +223,34 @@ class LineCache:
             alloc, rect, dirty, _ = entry
             need = self.used - capacity
             n = rect[2] * (rect[4] - rect[3])
-            if not by_alloc[alloc].remove(i):
-                del by_alloc[alloc]
+            index = by_alloc[alloc]
+            left = index.remove(i)
             self.used -= n
             front, rest = (rect, None) if need >= n else split_front(rect, need)
             if rest is None:
                 heappop(lru)
+                if not left:
+                    del by_alloc[alloc]
                 victims.append((alloc, rect, dirty))
                 continue
-            # The rest stays, under a new id with the same stamp: its pair takes the old
-            # one's place at the top of the heap in one step (``_add`` without the push).
+            # The rest stays as a new entry (``_add``, inline: the index is at hand, and
+            # the pair takes the old one's place at the top of the heap in one step).
             gone = dirty * (front[2] * (front[4] - front[3])) // n
-            self._add(alloc, rest, dirty - gone, stamp, False)
-            heapreplace(lru, (stamp, self._ids))
+            j = self._ids = self._ids + 1
+            entries[j] = [alloc, rest, dirty - gone, stamp]
+            index.add(j, rest)
+            heapreplace(lru, (stamp, j))
+            self.used += rest[2] * (rest[4] - rest[3])
             victims.append((alloc, front, gone))
 
-    def _add(self, alloc, rect, dirty: int, stamp: int, push: bool = True) -> None:
+    def _add(self, alloc, rect, dirty: int, stamp: int) -> None:
         i = self._ids = self._ids + 1
         self._entries[i] = [alloc, rect, dirty, stamp]
         index = self._by_alloc.get(alloc)
         if index is None:
             index = self._by_alloc[alloc] = RectIndex(disjoint=True)
         index.add(i, rect)
-        if push:
-            heappush(self._lru, (stamp, i))
+        heappush(self._lru, (stamp, i))
         self.used += rect[2] * (rect[4] - rect[3])     # size(rect)
 
     def _drop(self, i: int) -> None:

@@ -21,7 +21,8 @@ class Join(Event):
     """Fires once every one of its events has been processed (see the module)."""
 
     def __init__(self, env, events):
-        super().__init__(env)
+        self.env = env               # Event.__init__, inline (as SimPy's Timeout has it)
+        self.callbacks = []
         left = 0
         for event in events:
             if event.callbacks is not None:      # not processed yet
@@ -46,7 +47,8 @@ class Arrival(Event):
     """Fires when the bytes have moved and ``due`` has come (see the module)."""
 
     def __init__(self, env, due: float):
-        super().__init__(env)
+        self.env = env               # Event.__init__, inline (as SimPy's Timeout has it)
+        self.callbacks = []
         self._due = due
 
     def moved(self, _event) -> None:
