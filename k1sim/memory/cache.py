@@ -188,14 +188,16 @@ class LineCache:
     def _insert(self, alloc, rects, dirty: int, total: int, kept,
                 gone=()) -> list[Victim]:
         """Hold ``kept`` (``rects``, or their tail when they outnumber the cache) as the
-        newest lines, ``dirty`` of ``rects``' lines dirty; the victims, after ``gone``."""
+        newest lines, ``dirty`` of ``rects``' lines dirty; the dirty victims, after ``gone``
+        (dirty ones too). Clean lines that leave are never listed: nothing is written."""
         one = len(kept) == 1
         kept_lines = kept[0][2] * (kept[0][4] - kept[0][3]) if one else sum(map(size, kept))
         victims = []
         if dirty > kept_lines:                     # streamed past: its head leaves at once
-            head = split_lines(rects, total - kept_lines, True)
-            victims.extend((alloc, r, size(r) * (dirty - kept_lines) // (total - kept_lines))
-                           for r in head)
+            for r in split_lines(rects, total - kept_lines, True):
+                share = size(r) * (dirty - kept_lines) // (total - kept_lines)
+                if share:
+                    victims.append((alloc, r, share))
             dirty = kept_lines
         if gone:
             victims.extend(gone)
@@ -207,12 +209,12 @@ class LineCache:
                 self._add(alloc, r, dirty * size(r) // kept_lines if kept_lines else 0, stamp)
         if self.used > self.capacity:
             self._evict(victims)
-        return [v for v in victims if v[2] > 0] if victims else victims
+        return victims
 
     def _evict(self, victims: list) -> None:
-        """Evict least recently used entries into ``victims`` until the lines fit, the
-        last one in part (its first lines) when that is enough; stale LRU pairs (of
-        entries no longer held) are skipped."""
+        """Evict least recently used entries (the dirty ones into ``victims``) until the
+        lines fit, the last one in part (its first lines) when that is enough; stale LRU
+        pairs (of entries no longer held) are skipped."""
         entries, lru, by_alloc, capacity = self._entries, self._lru, self._by_alloc, self.capacity
         while self.used > capacity:
             stamp, i = lru[0]
@@ -231,7 +233,8 @@ class LineCache:
                 heappop(lru)
                 if not left:
                     del by_alloc[alloc]
-                victims.append((alloc, rect, dirty))
+                if dirty:
+                    victims.append((alloc, rect, dirty))
                 continue
             # The rest stays as a new entry (``_add``, inline: the index is at hand, and
             # the pair takes the old one's place at the top of the heap in one step).
@@ -241,7 +244,8 @@ class LineCache:
             index.add(j, rest)
             heapreplace(lru, (stamp, j))
             self.used += rest[2] * (rest[4] - rest[3])
-            victims.append((alloc, front, gone))
+            if gone:
+                victims.append((alloc, front, gone))
 
     def _add(self, alloc, rect, dirty: int, stamp: int) -> None:
         i = self._ids = self._ids + 1
