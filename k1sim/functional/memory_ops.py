@@ -37,15 +37,19 @@ def _prepared_make_tensor_ptr(op):
     object keeps its in-bounds part (``BlockPtr.inside``), worked out once for all."""
     r = (len(op.operands) - 1) // 3
     block = tuple(op.results[0].type.pointee.shape)
-    made: dict = {}   # (allocation, base, the other operands as ints) -> its block pointer
+    # (allocation, base, the other operands) -> its block pointer. The operands' numpy
+    # integers are the key as they are (equal and hashed as their ints), converted only
+    # for a new pointer: converting them costs three times the lookup.
+    made: dict = {}
 
     def make_tensor_ptr(op, args, ctx):
-        base, ints = args[0], tuple(map(index, args[1:]))   # ``int``'s value, in half the time
-        key = (base.alloc, base.offset, ints)
+        base = args[0]
+        key = (base.alloc, base.offset, args[1:])
         p = made.get(key)
         if p is None:
             if len(made) == RECENT_POINTERS:
                 made.clear()
+            ints = tuple(map(index, args[1:]))   # ``int``'s value, in half the time
             p = made[key] = mem.BlockPtr(base.alloc, base.offset, ints[:r], ints[r:2 * r],
                                          ints[2 * r:], block)
         return p
