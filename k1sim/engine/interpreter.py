@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import simpy
 
-from k1sim.engine.state import ThreadCtx, fault, op_where
+from k1sim.engine.state import FirstRun, ThreadCtx, fault, op_where
 from k1sim.engine.steps import computed, pure, runner
 from k1sim.errors import K1SimError
 from k1sim.functional.semantics import as_type
@@ -50,15 +50,17 @@ class Interpreter:
         self._known: set = set()
 
     def _steps(self, block) -> list[tuple]:
-        """Per op of ``block``: (op, name, its step (None for a terminator or control flow),
-        for an op that just runs its issue function (``Timing.issuer``) else None, None for
-        an op that just runs else (how it runs, whether the thread's time passes first)),
-        made once per op."""
+        """Per op of ``block``: (op, its step (None for a terminator or control flow), for an
+        op that just runs its issue function (``Timing.issuer``) else None, None for an op
+        that just runs else (how it runs, whether the thread's time passes first), the
+        block's ``Tally`` at its first op else None, a ``FirstRun`` until the op has run),
+        made once per op. Ops are counted by block, not one by one: the count per op cost
+        as much as the rest of the loop."""
         steps = self._plans.get(block)
         if steps is None:
-            timing = self.launch.timing
+            launch = self.launch
+            timing = launch.timing
             flush_before = timing.flush_before
-            timing_only = self.launch.timing_only
             same, known = self._same, self._known
             owner = block.parent.parent.name
             if owner in ("tt.func", "func.func"):
@@ -67,7 +69,8 @@ class Interpreter:
             elif owner == "scf.for":
                 known.add(block.args[0])    # the loop index (not what the loop carries)
             steps = self._plans[block] = []
-            for op in block.ops:
+            tally = launch.tally([op.name for op in block.ops])
+            for i, op in enumerate(block.ops):
                 kind, flush = _kind(op.name, self.control), op.name in flush_before
                 run = None
                 if kind in (_RUN, _SIGNAL):
@@ -77,19 +80,22 @@ class Interpreter:
                     given = all(v in known for v in op.operands)
                     if given and computed(op):
                         known.update(op.results)
-                    run = runner(op, timing_only, fixed, given)
+                    run = runner(op, launch.timing_only, fixed, given)
                 plain = kind == _RUN and not flush
-                steps.append((op, op.name, run, timing.issuer(op) if plain else None,
-                              None if plain else (kind, flush)))
+                steps.append((op, run, timing.issuer(op) if plain else None,
+                              None if plain else (kind, flush), None if i else tally,
+                              FirstRun(steps, i)))
         return steps
 
     def block(self, ctx: ThreadCtx, block, vals: dict):
         """Run a block's ops; return the values its terminator passes on."""
         launch = self.launch
         timing = launch.timing
-        counts = launch.counts
-        for op, name, run, issue, special in self._steps(block):
-            counts[name] += 1
+        for op, run, issue, special, tally, first in self._steps(block):
+            if tally is not None:
+                tally.runs += 1
+            if first is not None:
+                first.ran(launch)
             if issue is not None:
                 wait = issue(ctx, run(ctx, vals))   # ``_issue`` inline: most ops need no
                 if wait is not None:                # generator
@@ -105,7 +111,7 @@ class Interpreter:
                 yield from self._issue(ctx, op, out)
                 return out
             elif kind == _CONTROL:
-                yield from self.control[name](ctx, op, vals)
+                yield from self.control[op.name](ctx, op, vals)
             else:                                           # a signal
                 args = [vals[v] for v in op.operands]
                 yield from self._issue(ctx, op, args)

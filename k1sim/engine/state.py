@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 
@@ -57,9 +57,10 @@ class Launch:
         self._barrier_ids = itertools.count()
         self.global_barriers: dict[int, Barrier] = {}
         self.live_bytes: Counter = Counter()
-        # executions per op name, in the order the names first ran; a defaultdict, not a
-        # Counter: every executed op adds one here, and a Counter's += costs three times more
-        self.counts: defaultdict = defaultdict(int)
+        # How many times each block ran (``Tally``), and the op names in the order they
+        # first ran: ``counts``
+        self.tallies: list[Tally] = []
+        self.names: dict[str, None] = {}
         self.programs_done = 0  # finished programs, for progress and an interrupted run
         # Live thread contexts, oldest first, for the deadlock report. A context leaves when
         # its program (or parallel-loop share) finishes, so memory does not grow with the
@@ -67,6 +68,23 @@ class Launch:
         # starting a program.)
         self.contexts: dict[int, ThreadCtx] = {}
         self._context_ids = itertools.count()
+
+    def tally(self, names: list[str]) -> "Tally":
+        """The ``Tally`` of a block of ops called ``names``."""
+        tally = Tally(names)
+        self.tallies.append(tally)
+        return tally
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Executions per op name, in the order the names first ran (an interrupted run
+        counts every op of the blocks its threads were in)."""
+        counts = dict.fromkeys(self.names, 0)
+        for tally in self.tallies:
+            if tally.runs:
+                for name in tally.names:
+                    counts[name] = counts.get(name, 0) + tally.runs
+        return counts
 
     def warn(self, op, message: str) -> None:
         key = (id(op), message)
@@ -119,6 +137,31 @@ class Launch:
 
 def _kib(n: int) -> str:
     return f"{n / 1024:g} KiB"
+
+
+class Tally:
+    """How many times a block of ops started (``runs``): each of its ops ran that often."""
+
+    __slots__ = ("names", "runs")
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.runs = 0
+
+
+class FirstRun:
+    """Marks an op of a block's steps (``steps[index]``) that has not run yet: when it first
+    runs, its name takes its place in ``Launch.names`` and the mark goes away."""
+
+    __slots__ = ("steps", "index")
+
+    def __init__(self, steps: list, index: int):
+        self.steps, self.index = steps, index
+
+    def ran(self, launch: Launch) -> None:
+        step = self.steps[self.index]
+        launch.names.setdefault(step[0].name)
+        self.steps[self.index] = step[:-1] + (None,)
 
 
 class ThreadCtx:

@@ -1,11 +1,15 @@
 """The launcher and interpreter: programs, parallel loops, control flow, overrides."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from k1sim.errors import K1SimError, VerifyError
 from k1sim.simulator import Simulator
 from tests.engine.kernels import module, ptr
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Each program writes 100*z + 10*y + x at its linear index.
 PROGRAM_IDS = """
@@ -205,3 +209,28 @@ def test_a_run_collects_young_objects_less_often_and_restores_the_collector(monk
     with pytest.raises(K1SimError):
         Simulator().execute(bad)
     assert len(seen) == 2 and gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("path", ["tests/corpus/fifo_pipeline.xsmt",
+                                  "tests/corpus/func_scf_generic.xsmt",
+                                  "tests/corpus/global_barrier_sum.xsmt",
+                                  "kernels/flash_attn_fwd_causal.xsmt"])
+def test_op_counts_are_the_executions_the_timing_seam_sees(monkeypatch, path):
+    """Ops are counted by the runs of ops between control ops (``Tally``): each op's count
+    is still its executions. Every execution passes the timing seam once (a loop's control
+    once per iteration, so at least as often as the loop runs)."""
+    from collections import Counter
+
+    from k1sim.engine.seam import NullTiming
+
+    seen = Counter()
+
+    def issuer(self, op):
+        def issue(ctx, args):
+            seen[op.name] += 1
+        return issue
+
+    monkeypatch.setattr(NullTiming, "issuer", issuer)
+    counts = Simulator("0xA064").execute(ROOT / path, functional_only=True).op_counts
+    loops = counts.pop("scf.for", 0)
+    assert loops <= seen.pop("scf.for", 0) and counts == dict(seen)
