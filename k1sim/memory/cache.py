@@ -117,27 +117,31 @@ class LineCache:
         # The tail fills the cache, so every line held before leaves, oldest first: what
         # taking the sweep's lines out, then evicting entry by entry, would hand back,
         # without building the entries in between. A cut entry's pieces take new ids in
-        # turn, as ``_take`` gives them.
+        # turn, as ``_take`` gives them. Only dirty lines are written, so only they are
+        # listed.
         cuts = ({i: (pieces, left) for i, pieces, left in self._cuts(alloc, rects)} if held
                 else None)
         leaving, nid, dirty = [], self._ids, 0
         for i, (alloc_, rect, e_dirty, stamp) in self._entries.items():   # id order
             cut = cuts.get(i) if cuts else None
             if cut is None:
-                leaving.append((stamp, i, alloc_, rect, e_dirty))
+                if e_dirty:
+                    leaving.append((stamp, i, alloc_, rect, e_dirty))
                 continue
             pieces, left = cut
             keep = e_dirty * left // size(rect)
             dirty += e_dirty - keep
             for q in pieces:
                 nid += 1
-                leaving.append((stamp, nid, alloc_, q, keep * size(q) // left))
-        if len(leaving) > 1:
+                if share := keep * size(q) // left:
+                    leaving.append((stamp, nid, alloc_, q, share))
+        if leaving:
             leaving.sort()
+            leaving = [(a, r, d) for _, _, a, r, d in leaving]
         self._ids = nid
         self._entries, self._by_alloc, self._lru, self.used = {}, {}, [], 0
         return hits, rects, self._insert(alloc, rects, total if write else dirty, total, kept,
-                                         [(a, r, d) for _, _, a, r, d in leaving if d])
+                                         leaving)
 
     def _cuts(self, alloc, rects) -> list:
         """The entries ``rects`` take lines from, oldest first (by id): (id, the pieces

@@ -190,7 +190,7 @@ class RectIndex:
         self._disjoint = disjoint
         self._bounds: dict = {}        # key -> (first line, end line, pitched?)
         self._sorted = None            # [flat, pitched] of (first line, end line, key)
-        self._span = [0, 0]            # widest bounds held, flat and pitched (when sorted)
+        # _span, set when sorted: the widest bounds held, flat and pitched
 
     @classmethod
     def of(cls, rects) -> "RectIndex":
