@@ -47,7 +47,7 @@ class Plan:
         self.control = op.name in _CONTROL
         self.op_counts = tuple((EngineDtype(work.engine, d), n) for d, n in work.ops.items())
         self.stats = None
-        self.index = None      # its place in ArchTiming._traced (ArchTiming._trace_index)
+        self.index = None      # its place in ArchTiming._traced, which names it in trace rows
         # the loop-carried value an mmt4d accumulates into in place: it reads its registers
         self.accumulator = (mmt4d_accumulator(op, uses)
                             if work.matrix is not None and work.matrix.accumulates else None)
@@ -104,7 +104,7 @@ def _free(timing, plan: Plan):
     op, cores, absorbed = plan.op, timing.cores, timing.absorbed
     key, operands, results = id(op), _scored(op, timing), tuple(op.results)
     absorbs = plan.absorbs
-    if not operands and not absorbs:
+    if not operands and not absorbs and not plan.control:
         return _constant(cores, results)
 
     def issue(ctx, args):
@@ -115,15 +115,15 @@ def _free(timing, plan: Plan):
             return
         core = cores[thread]
         ready, made_by = core.ready, core.producer
-        deps = 0.0
+        deps, latest = 0.0, None           # latest: the first operand ready at deps
         for value in operands:
             r = ready.get(value, 0.0)
             if r > deps:
-                deps = r
+                deps, latest = r, value
         if deps == PENDING:                # the results wait for the pending data
             timing._pass_through(core, op)
             return
-        producer = made_by.get(_latest(ready, operands, deps)) if deps else None
+        producer = made_by.get(latest) if latest is not None else None
         for r in results:
             ready[r] = deps
             made_by[r] = producer
@@ -131,13 +131,15 @@ def _free(timing, plan: Plan):
 
 
 def _constant(cores, results: tuple):
-    """A free op whose results are ready at cycle 0, whatever ran before (a constant)."""
-    def issue(ctx, args):
-        core = cores[ctx.thread]
+    """A free op whose results are ready at cycle 0, whatever ran before (a constant, not
+    an ``scf.if``: its yield writes its results). Nothing else writes them, and no op reads
+    them on a thread before they are made there (SSA), so they are written on every core
+    once, here, and an execution has nothing to do."""
+    for core in cores:
         for r in results:
             core.ready[r] = 0.0
             core.producer[r] = None
-    return issue
+    return _nothing
 
 
 def _transfer(timing, plan: Plan, general):
@@ -172,9 +174,11 @@ def _compute(timing, plan: Plan):
     t = plan.timed
     (unit,), busy, fill, own = t.units, t.busy, t.fill, t.bound
     slot = cores[0].slot
-    index = timing._trace_index(plan)
+    index, append = plan.index, timing._append
+    stats = None          # made at its first execution (``ArchTiming._stats``)
 
     def issue(ctx, args):
+        nonlocal stats
         thread = ctx.thread
         core = cores[thread]
         ready = core.ready
@@ -204,17 +208,17 @@ def _compute(timing, plan: Plan):
         bound = (made_by.get(_latest(ready, operands, deps)) or own) if wait > busy else own
         ready[result] = end
         made_by[result] = "latency"
-        stats = plan.stats
         if stats is None:
             stats = timing._stats(plan)
         stats.count += 1
         if end > core.frontier:
             stats.cycles += end - core.frontier
             core.frontier = end
-        stats.wait += wait
+        if wait:
+            stats.wait += wait
         stats.bound[bound] += 1
         if len(trace) < limit:
-            list.append(trace, (thread, index, start, shown, bound, 0))
+            append((thread, index, start, shown, bound, 0))
         else:
             trace.dropped += 1
     return issue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 
 
@@ -90,12 +90,14 @@ class OpStats:
         self.count = 0
         self.cycles = 0.0
         self.wait = 0.0
-        self.bound = Counter()
+        # a defaultdict, not a Counter: Counter defines __delitem__ in Python, which makes
+        # every ``bound[key] += 1`` store a Python-level call (once per executed op)
+        self.bound = defaultdict(int)
 
     def to_dict(self) -> dict:
         return {"op": self.op, "where": self.where, "count": self.count,
                 "cycles": self.cycles, "wait": self.wait,
-                "bound": self.bound.most_common(1)[0][0]}
+                "bound": max(self.bound, key=self.bound.get)}   # the first most common
 
 
 def where(op) -> str:

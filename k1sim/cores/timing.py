@@ -12,7 +12,7 @@ much transfer time compute hid.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 from k1sim.cores.core import PENDING, InOrderCore
 from k1sim.cores.plan import Plan, issuer
@@ -47,8 +47,12 @@ class ArchTiming:
         # ``results`` hands them on as TraceEvents. Memory bounded in grid size.
         self.trace: TraceLog = TraceLog()
         self._traced: list[Plan] = []          # the plans op rows name by index
-        self.wait_cycles = Counter()
-        self.transfer_cycles = Counter()          # per thread: time with a transfer in flight
+        # the trace's list append, bound once: its own ``append`` checks the limit, which
+        # the per-op paths check themselves
+        self._append = list.append.__get__(self.trace)
+        # per thread (defaultdicts: a Counter's += costs a Python-level store, see OpStats)
+        self.wait_cycles = defaultdict(int)
+        self.transfer_cycles = defaultdict(int)   # per thread: time with a transfer in flight
         self._in_flight = [0] * num_threads       # transfers in flight per thread
         self._since = [0.0] * num_threads         # when the current in-flight stretch began
         # (thread, load) -> the pointer of a load a pack absorbs: the pack moves its bytes.
@@ -70,6 +74,8 @@ class ArchTiming:
     def _compile(self, op):
         """``op``'s issue function, made the first time it runs (``_issuers``)."""
         plan = Plan(op, decompose(op, self.arch, self.uses), self.arch, self.uses)
+        plan.index = len(self._traced)
+        self._traced.append(plan)
         return issuer(self, plan)
 
     def _issue(self, ctx, op, args, plan):
@@ -225,18 +231,9 @@ class ArchTiming:
         stats.bound[bound] += 1
         trace = self.trace
         if len(trace) < trace.limit:
-            index = plan.index
-            if index is None:
-                index = self._trace_index(plan)
-            list.append(trace, (thread, index, start, shown, bound, moved))
+            self._append((thread, plan.index, start, shown, bound, moved))
         else:
             trace.dropped += 1
-
-    def _trace_index(self, plan) -> int:
-        """The index op rows name ``plan`` by in the trace."""
-        plan.index = len(self._traced)
-        self._traced.append(plan)
-        return plan.index
 
     def _stats(self, plan) -> OpStats:
         """The statistics of ``plan``'s op, made at its first execution."""
