@@ -256,7 +256,7 @@ class LineCache:
         self._entries[i] = [alloc, rect, dirty, stamp]
         index = self._by_alloc.get(alloc)
         if index is None:
-            index = self._by_alloc[alloc] = RectIndex(disjoint=True)
+            index = self._by_alloc[alloc] = RectIndex(True)    # disjoint: entries never meet
         index.add(i, rect)
         heappush(self._lru, (stamp, i))
         self.used += rect[2] * (rect[4] - rect[3])     # size(rect)

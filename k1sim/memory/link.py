@@ -64,6 +64,7 @@ class FairShareLink:
         self.busy_cycles = 0.0
         self.saturated_cycles = 0.0
         self._saturated = False          # the transfers in flight use the whole bandwidth
+        self._whole = self.bytes_per_cycle * (1 - _SAME_INSTANT)   # a rate that uses it all
         self.trace: TraceLog = TraceLog()  # (start, end, nbytes, owner); the first ones
         self.rates: TraceLog = TraceLog()  # (cycle, aggregate bytes/cycle) at each change
         self._active: list[_Flow] = []   # arrival order, so ties resolve the same every run
@@ -180,10 +181,10 @@ class FairShareLink:
                 finish = f.remaining / share
                 if target is None or finish < soonest:
                     target, soonest = f, finish
-        self._saturated = rate >= self.bytes_per_cycle * (1 - _SAME_INSTANT)
+        self._saturated = rate >= self._whole
         self._note_rate(rate)
         self._target = target
-        self._wake_at = wake = self.env.timeout(max(soonest, 0.0))
+        self._wake_at = wake = self.env.timeout(soonest if soonest > 0.0 else 0.0)
         wake.callbacks.append(self._wake)
 
     def _note_rate(self, rate: float) -> None:
