@@ -6,8 +6,8 @@ Most executions need no SimPy wait: a free op, or a compute op whose operands al
 ready cycles, only reads and writes its core's scoreboard. Their functions do that and
 return None, so the engine makes no generator for them (a timing-only 2048^3 mm runs
 131,072 ops, 9 in 10 of them such). A transfer returns the generator that sends it to the
-memory system; anything else that may wait (an in-place accumulate, loop control, an op
-with a warning) returns ``ArchTiming._issue``'s, the general path. A fast path that meets
+memory system; an in-place accumulate, loop control and an op with a warning return
+``ArchTiming._issue``'s, the general path. A fast path that meets
 a pending operand waits for it and starts again, or hands the op to the general path,
 before it has changed anything: every path gives the same cycles and the same SimPy
 event order.
@@ -72,7 +72,7 @@ def issuer(timing, plan: Plan):
     if (timing.cores[0].__class__ is InOrderCore and len(t.units) == 1 and not t.operand
             and len(op.results) == 1):
         return _compute(timing, plan)
-    return general
+    return _timed(timing, plan)
 
 
 def _nothing(ctx, args) -> None:
@@ -221,6 +221,37 @@ def _compute(timing, plan: Plan):
             append((thread, index, start, shown, bound, 0))
         else:
             trace.dropped += 1
+    return issue
+
+
+def _timed(timing, plan: Plan):
+    """Any other timed op with no transfer, accumulator or control (an mmt4d, vector work,
+    an op on an out-of-order core): the general path's steps without its generator, which
+    only an op whose operand is pending needs (``_after``)."""
+    cores, record = timing.cores, timing._record
+    operands, results = _scored(plan.op, timing), plan.op.results
+    t = plan.timed
+    busy, fill, own = t.busy, t.fill, t.bound
+
+    def issue(ctx, args):
+        core = cores[ctx.thread]
+        ready = core.ready
+        deps, latest = 0.0, None           # latest: the first operand ready at deps
+        for value in operands:
+            r = ready.get(value, 0.0)
+            if r > deps:
+                deps, latest = r, value
+        if deps == PENDING:                # a load's data are still on their way
+            return _after(core, operands, issue, ctx, args)
+        start, wait = core.issue(t, deps)
+        end = start + busy + fill
+        core.complete(end)
+        made_by = core.producer
+        bound = (made_by.get(latest) or own) if wait > busy else own
+        for r in results:
+            ready[r] = end
+            made_by[r] = "latency"
+        record(ctx.thread, core, plan, start, start + busy, end, wait, bound, 0)
     return issue
 
 
