@@ -23,35 +23,49 @@ def _make_tensor_ptr(op, args, ctx):
     return _prepared_make_tensor_ptr(op)(op, args, ctx)
 
 
-# How many block pointers one ``tt.make_tensor_ptr`` keeps (see below), ~1 KB each with
-# what they keep; it forgets them all when full, so a launch's memory stays flat. A
-# pointer that recurs every row of the grid is found again while the row is this wide.
-RECENT_POINTERS = 64
+# The most block pointers one ``tt.make_tensor_ptr`` keeps, ~1 KB each with what they
+# keep: about 1 MB per op, whatever the grid.
+MAX_POINTERS = 1024
+
+
+def recurring(ctx) -> int:
+    """How many pointers an op keeps to find them again: one row of the grid. Programs run
+    x fastest (``launcher.programs``), so a pointer made from the x id alone (the A panel
+    of a GEMM tile) recurs once a row; a one-row grid (or no launch) repeats nothing."""
+    grid = getattr(getattr(ctx, "launch", None), "grid", (1, 1, 1))
+    return min(grid[0], MAX_POINTERS) if grid[1] * grid[2] > 1 else 0
 
 
 @prepared("tt.make_tensor_ptr")
 def _prepared_make_tensor_ptr(op):
     """``tt.make_tensor_ptr`` with the op's rank and block shape read once. It gives the
-    pointer it made before for the same operand values (the A panel that every program in
-    a row of the grid loads): a block pointer is a value, never changed, and the same
-    object keeps its in-bounds part (``BlockPtr.inside``), worked out once for all."""
+    pointer it made before for the same operand values within the last row of the grid
+    (``recurring``): a block pointer is a value, never changed, and the same object keeps
+    its in-bounds part (``BlockPtr.inside``), worked out once for all. When the op holds a
+    row's worth it forgets them all, so a launch's memory stays flat."""
     r = (len(op.operands) - 1) // 3
     block = tuple(op.results[0].type.pointee.shape)
     # (allocation, base, the other operands) -> its block pointer. The operands' numpy
     # integers are the key as they are (equal and hashed as their ints), converted only
     # for a new pointer: converting them costs three times the lookup.
     made: dict = {}
+    keep = None                      # ``recurring``, from the first program's launch
 
     def make_tensor_ptr(op, args, ctx):
+        nonlocal keep
         base = args[0]
         key = (base.alloc, base.offset, args[1:])
         p = made.get(key)
         if p is None:
-            if len(made) == RECENT_POINTERS:
+            if keep is None:
+                keep = recurring(ctx)
+            if len(made) >= keep:
                 made.clear()
             ints = tuple(map(index, args[1:]))   # ``int``'s value, in half the time
-            p = made[key] = mem.BlockPtr(base.alloc, base.offset, ints[:r], ints[r:2 * r],
-                                         ints[2 * r:], block)
+            p = mem.BlockPtr(base.alloc, base.offset, ints[:r], ints[r:2 * r], ints[2 * r:],
+                             block)
+            if keep:
+                made[key] = p
         return p
     return make_tensor_ptr
 

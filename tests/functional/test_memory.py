@@ -97,30 +97,44 @@ def _corpus_ops(name: str) -> list:
             for op in parse((root / path).read_text(), path).walk() if op.name == name]
 
 
-def test_make_tensor_ptr_gives_the_pointer_it_made_before_for_the_same_operands():
+def test_make_tensor_ptr_gives_the_pointer_it_made_before_within_a_grid_row():
     """The same operand values give the same block pointer object (its in-bounds part and
-    its timing description are then worked out once); it equals the table's; an op keeps
-    only its last ``RECENT_POINTERS`` distinct ones."""
+    its timing description are then worked out once), equal to the table's, while they
+    recur within a row of the grid (``recurring``: programs run x fastest); a one-row grid
+    keeps none, and an op holding a row's worth forgets them."""
+    from types import SimpleNamespace
+
     from k1sim.functional.memory import Pointer
-    from k1sim.functional.memory_ops import RECENT_POINTERS
+    from k1sim.functional.memory_ops import MAX_POINTERS, recurring
     from k1sim.functional.semantics import SEMANTICS, semantics_of
 
     op = _corpus_ops("tt.make_tensor_ptr")[0]
-    make = semantics_of(op)
     base = Pointer(Allocation("a", "f16", (64, 128), "global"), 0)
 
     def args(row: int) -> tuple:
         return (base, np.int64(64), np.int64(128), np.int64(128), np.int64(1), np.int32(row),
                 np.int32(0))
 
-    first = make(op, args(32), None)
-    assert make(op, args(32), None) is first == SEMANTICS[op.name](op, args(32), None)
+    def ctx(grid):
+        return SimpleNamespace(launch=SimpleNamespace(grid=grid))
+
+    assert recurring(ctx((8, 4, 1))) == 8 and recurring(ctx((8, 1, 2))) == 8
+    assert recurring(ctx((8, 1, 1))) == 0 and recurring(None) == 0
+    assert recurring(ctx((10 * MAX_POINTERS, 2, 1))) == MAX_POINTERS
+
+    make, in_rows = semantics_of(op), ctx((8, 4, 1))
+    first = make(op, args(32), in_rows)
+    assert make(op, args(32), in_rows) is first == SEMANTICS[op.name](op, args(32), None)
     assert first.offsets == (32, 0) and first.block == (32, 128)
-    assert make(op, args(0), None).offsets == (0, 0)
-    for row in range(RECENT_POINTERS):
-        make(op, args(row + 100), None)
-    again = make(op, args(32), None)
+    assert make(op, args(0), in_rows).offsets == (0, 0)
+    for row in range(8):                       # a row's worth of other pointers
+        make(op, args(row + 100), in_rows)
+    again = make(op, args(32), in_rows)
     assert again is not first and again == first
+
+    one_row = semantics_of(op)                 # a new launch's op, on a one-row grid
+    alone = one_row(op, args(32), ctx((64, 1, 1)))
+    assert one_row(op, args(32), ctx((64, 1, 1))) is not alone and alone == first
 
 
 def test_an_advance_by_constant_zeros_is_prepared_as_the_pointer_itself():
