@@ -193,29 +193,32 @@ def _compute(timing, plan: Plan):
         free = core.free
         if free[unit] > able:
             able = free[unit]
-        start = able if able > deps else deps
+        if stats is None:
+            stats = timing._stats(plan)
+        bound = own
+        if deps > able:                    # it waited for an operand: most ops do not
+            start = deps
+            wait = deps - able
+            stats.wait += wait
+            # what bound it: the producer of the operand it waited for, when that wait
+            # was longer than its own time
+            if wait > busy:
+                bound = core.producer.get(_latest(ready, operands, deps)) or own
+        else:
+            start = able
         shown = start + busy
         free[unit] = shown
         core.busy[unit] += busy
         core.cursor = start + slot
-        wait = start - able
         end = shown + fill
         if end > core.done:
             core.done = end
-        made_by = core.producer
-        # what bound it: the producer of the operand it waited for, when that wait was
-        # longer than its own time
-        bound = (made_by.get(_latest(ready, operands, deps)) or own) if wait > busy else own
         ready[result] = end
-        made_by[result] = "latency"
-        if stats is None:
-            stats = timing._stats(plan)
+        core.producer[result] = "latency"
         stats.count += 1
         if end > core.frontier:
             stats.cycles += end - core.frontier
             core.frontier = end
-        if wait:
-            stats.wait += wait
         stats.bound[bound] += 1
         if len(trace) < limit:
             append((thread, index, start, shown, bound, 0))
