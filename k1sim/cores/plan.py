@@ -271,7 +271,10 @@ def _after(core, operands, run, ctx, args):
     """Wait for the first pending operand's data, then issue again (``yield from``): the
     thread waits for each pending operand in operand order, as the general path does."""
     ready = core.ready
-    event = next(core.arriving[v] for v in operands if ready.get(v) == PENDING)
+    for value in operands:          # a loop, not next(genexpr): no generator to make
+        if ready.get(value) == PENDING:
+            event = core.arriving[value]
+            break
     if not event.processed:
         yield event
     wait = run(ctx, args)
