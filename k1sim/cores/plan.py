@@ -152,6 +152,8 @@ def _transfer(timing, plan: Plan, general):
     def issue(ctx, args):
         core = cores[ctx.thread]
         ready = core.ready
+        # the operand scan ``_compute`` and ``_free`` make too, inline in each: a helper
+        # would add a call per op, which costs more than the scan
         deps = 0.0
         for value in operands:
             r = ready.get(value, 0.0)
