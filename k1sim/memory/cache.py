@@ -67,16 +67,11 @@ class LineCache:
         return sum(overlap(x, e) for x in rects for i in index.meeting(x)
                    if _meet(x, e := entries[i][1]))
 
-    def access(self, alloc, rects, write: bool, total=None) -> tuple[int, list[Victim]]:
-        """Touch ``rects`` of ``alloc`` (``total`` lines, when the caller knows): (lines
-        that hit, dirty victims). A write makes the lines dirty; a read keeps the dirty
-        lines it finds dirty."""
-        hits, _, victims = self.touch(alloc, rects, write, total)
-        return hits, victims
-
     def touch(self, alloc, rects, write: bool, total=None) -> tuple[int, list, list[Victim]]:
-        """``access``, also giving the rects of the lines that missed: what the level
-        below must serve (all of a sweep bigger than the cache)."""
+        """Touch ``rects`` of ``alloc`` (``total`` lines, when the caller knows): (lines
+        that hit, the rects of the lines that missed, dirty victims). The missed rects are
+        what the level below must serve (all of a sweep bigger than the cache). A write
+        makes the lines dirty; a read keeps the dirty lines it finds dirty."""
         if total is None:
             total = sum(r[2] * (r[4] - r[3]) for r in rects)
         if total > self.capacity:

@@ -181,12 +181,13 @@ class MemorySystem:
         fp, policy = access.footprint(self.line_bytes), self.arch.write_buffer
         l1 = self.l1_lines[core]
         if not policy.write_allocate and l1.resident(access.alloc, fp.rects) < fp.lines:
-            self._count("L1", 0, fp.lines)           # a miss goes to L2 without allocating
+            self.misses["L1"] += fp.lines            # a miss goes to L2 without allocating
             through = [(access.alloc, r, size_of(r)) for r in fp.rects]
             return self._write_back(core, through)
         hits, missed, victims = l1.touch(access.alloc, fp.rects, True, fp.lines)
-        self._count("L1", hits, fp.lines - hits)
         misses = fp.lines - hits
+        self.hits["L1"] += hits
+        self.misses["L1"] += misses
         rfo = min(misses, fp.partial_lines) if policy.full_line_writes_skip_rfo else misses
         waits = []
         if rfo:
@@ -325,10 +326,6 @@ class MemorySystem:
         self._settle()
         if writes:
             yield Join(self.env, writes)
-
-    def _count(self, level, hits, misses) -> None:
-        self.hits[level] += hits
-        self.misses[level] += misses
 
 
 class _Fill:

@@ -17,19 +17,25 @@ def rows(alloc, first_row, nrows, pitch_bytes=1024, col_bytes=0, width=256):
     return a.footprint(LINE).rects
 
 
+def access(cache, alloc, rects, write: bool) -> tuple:
+    """``cache.touch`` without the missed rects: (lines that hit, dirty victims)."""
+    hits, _, victims = cache.touch(alloc, rects, write)
+    return hits, victims
+
+
 def test_overlapping_windows_share_the_lines_they_share():
     c = LineCache(1024)
-    assert c.access("X", rows("X", 0, 16), False) == (0, [])      # 16 rows x 4 lines
-    hits, _ = c.access("X", rows("X", 8, 16), False)               # rows 8..23
+    assert access(c, "X", rows("X", 0, 16), False) == (0, [])      # 16 rows x 4 lines
+    hits, _ = access(c, "X", rows("X", 8, 16), False)               # rows 8..23
     assert hits == 8 * 4
     assert c.used == 24 * 4                                          # no line twice
 
 
 def test_column_blocks_of_the_same_rows_share_nothing_and_a_re_read_hits_all():
     c = LineCache(1024)
-    c.access("X", rows("X", 0, 32, col_bytes=0), False)
-    assert c.access("X", rows("X", 0, 32, col_bytes=256), False)[0] == 0
-    assert c.access("X", rows("X", 0, 32, col_bytes=0), False)[0] == 32 * 4
+    access(c, "X", rows("X", 0, 32, col_bytes=0), False)
+    assert access(c, "X", rows("X", 0, 32, col_bytes=256), False)[0] == 0
+    assert access(c, "X", rows("X", 0, 32, col_bytes=0), False)[0] == 32 * 4
     assert c.resident("Y", rows("Y", 0, 32)) == 0                  # other allocations apart
 
 
@@ -40,7 +46,7 @@ def test_random_windows_hit_exactly_what_a_set_of_lines_would_hold():
                    (rng.randrange(1, 9), rng.randrange(1, 40)), (256, 1))
         fp = a.footprint(LINE)
         lines = {ln for r in fp.rects for ln in _lines(r)}
-        hits, _ = c.access("T", fp.rects, False)
+        hits, _ = access(c, "T", fp.rects, False)
         assert hits == len(lines & held)
         held |= lines
         assert c.used == len(held)
@@ -55,28 +61,28 @@ def _lines(rect):
 def test_least_recently_used_entries_leave_first():
     c = LineCache(12)
     for name in "abc":
-        c.access(name, rows(name, 0, 1), False)                     # 4 lines each: full
-    c.access("a", rows("a", 0, 1), False)                           # a is now the newest
-    c.access("d", rows("d", 0, 1), False)                           # evicts b
+        access(c, name, rows(name, 0, 1), False)                     # 4 lines each: full
+    access(c, "a", rows("a", 0, 1), False)                           # a is now the newest
+    access(c, "d", rows("d", 0, 1), False)                           # evicts b
     assert [c.resident(n, rows(n, 0, 1)) for n in "abcd"] == [4, 0, 4, 4]
 
 
 def test_a_transfer_bigger_than_the_cache_streams_through_and_leaves_its_tail():
     c = LineCache(64)
-    c.access("hot", rows("hot", 0, 4), False)
+    access(c, "hot", rows("hot", 0, 4), False)
     big = rows("big", 0, 64)                                        # 256 lines
-    assert c.access("big", big, False)[0] == 0
+    assert access(c, "big", big, False)[0] == 0
     assert c.used == 64                                             # full, not emptied
     assert c.resident("big", rows("big", 48, 16)) == 64             # its last 16 rows
     assert c.resident("big", rows("big", 0, 16)) == 0
-    assert c.access("big", big, False)[0] == 0                      # a re-sweep misses
+    assert access(c, "big", big, False)[0] == 0                      # a re-sweep misses
 
 
 def test_dirty_lines_are_handed_back_on_eviction_and_on_flush():
     c = LineCache(16)
-    c.access("C", rows("C", 0, 2), True)                            # 8 dirty lines
+    access(c, "C", rows("C", 0, 2), True)                            # 8 dirty lines
     assert c.dirty_lines == 8
-    hits, victims = c.access("A", rows("A", 0, 3), False)           # 12 lines: evict 4+
+    hits, victims = access(c, "A", rows("A", 0, 3), False)           # 12 lines: evict 4+
     assert sum(v[2] for v in victims) >= 4 and all(v[0] == "C" for v in victims)
     left = c.dirty_lines
     assert left == 8 - sum(v[2] for v in victims)
@@ -85,15 +91,15 @@ def test_dirty_lines_are_handed_back_on_eviction_and_on_flush():
 
 def test_a_read_keeps_the_dirty_lines_it_finds_and_write_backs_are_absorbed():
     c = LineCache(64)
-    c.access("C", rows("C", 0, 4), True)
-    c.access("C", rows("C", 0, 4), False)
+    access(c, "C", rows("C", 0, 4), True)
+    access(c, "C", rows("C", 0, 4), False)
     assert c.dirty_lines == 16
     assert c.absorb("D", rows("D", 0, 1)[0], 4) == [] and c.dirty_lines == 20
 
 
 def test_touch_names_the_lines_that_missed():
     c = LineCache(1024)
-    c.access("X", rows("X", 0, 16), False)
+    access(c, "X", rows("X", 0, 16), False)
     hits, missed, _ = c.touch("X", rows("X", 8, 16), False)        # rows 8..23
     assert hits == 8 * 4 and missed == list(rows("X", 16, 8))       # rows 16..23 only
     assert c.touch("X", rows("X", 0, 24), False)[1] == []           # all held: none
